@@ -1,0 +1,165 @@
+//! N copies of one environment stepped together, with auto-reset.
+//!
+//! Auto-reset follows SB3's "same step" convention (Gymnasium's `AutoresetMode.SAME_STEP`):
+//! when a sub-env's episode ends, it is reset inside the same `step`, `obs` holds the new
+//! episode's first observation and `final_obs` keeps the last observation of the finished one
+//! (needed to bootstrap the value of a truncated episode). All buffers are allocated once.
+
+use super::registry::{EnvOptions, MakeError, make_with};
+use super::{Action, Env, EnvError, EnvSpec};
+
+pub struct VecEnv {
+    envs: Vec<Box<dyn Env>>,
+    spec: EnvSpec,
+    obs_dim: usize,
+    act_dim: usize,
+    n_actions: usize,
+    /// Current observations, `num_envs * obs_dim`, row per env.
+    pub obs: Vec<f32>,
+    /// Last observation of an episode that ended this step (valid where `done(i)`).
+    pub final_obs: Vec<f32>,
+    pub rewards: Vec<f64>,
+    pub terminated: Vec<bool>,
+    pub truncated: Vec<bool>,
+    /// Legal-action masks for the current observations, `num_envs * n_actions` (discrete only).
+    pub masks: Vec<bool>,
+    /// Undiscounted return and length of the running episode per env.
+    episode_return: Vec<f64>,
+    episode_length: Vec<u32>,
+    /// Return and length of the episode that ended this step (valid where `done(i)`).
+    pub final_return: Vec<f64>,
+    pub final_length: Vec<u32>,
+}
+
+impl VecEnv {
+    /// Makes `num_envs` copies of `id`. Call [`VecEnv::reset`] before stepping.
+    pub fn new(id: &str, num_envs: usize, options: &EnvOptions) -> Result<Self, MakeError> {
+        if num_envs == 0 {
+            return Err(MakeError::BadOptions(
+                "a VecEnv needs at least one env".into(),
+            ));
+        }
+        let envs = (0..num_envs)
+            .map(|_| make_with(id, options))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::from_envs(envs))
+    }
+
+    /// Wraps already-made envs; they must share one spec.
+    pub fn from_envs(envs: Vec<Box<dyn Env>>) -> Self {
+        let spec = envs[0].spec().clone();
+        let n = envs.len();
+        let obs_dim = spec.observation_space.flat_dim();
+        let n_actions = spec.action_space.n().unwrap_or(0);
+        let act_dim = spec.action_space.flat_dim();
+        Self {
+            envs,
+            spec,
+            obs_dim,
+            act_dim,
+            n_actions,
+            obs: vec![0.0; n * obs_dim],
+            final_obs: vec![0.0; n * obs_dim],
+            rewards: vec![0.0; n],
+            terminated: vec![false; n],
+            truncated: vec![false; n],
+            masks: vec![true; n * n_actions],
+            episode_return: vec![0.0; n],
+            episode_length: vec![0; n],
+            final_return: vec![0.0; n],
+            final_length: vec![0; n],
+        }
+    }
+
+    pub fn num_envs(&self) -> usize {
+        self.envs.len()
+    }
+
+    pub fn spec(&self) -> &EnvSpec {
+        &self.spec
+    }
+
+    pub fn obs_dim(&self) -> usize {
+        self.obs_dim
+    }
+
+    /// Whether env `i`'s episode ended on the last step.
+    pub fn done(&self, i: usize) -> bool {
+        self.terminated[i] || self.truncated[i]
+    }
+
+    /// The sub-envs, e.g. to draw one of them.
+    pub fn envs(&self) -> &[Box<dyn Env>] {
+        &self.envs
+    }
+
+    /// Resets every env; env `i` is seeded with `seed + i` so runs are reproducible.
+    pub fn reset(&mut self, seed: u64) {
+        for i in 0..self.envs.len() {
+            let range = i * self.obs_dim..(i + 1) * self.obs_dim;
+            self.envs[i].reset(Some(seed.wrapping_add(i as u64)), &mut self.obs[range]);
+            self.episode_return[i] = 0.0;
+            self.episode_length[i] = 0;
+            self.refresh_mask(i);
+        }
+        self.terminated.fill(false);
+        self.truncated.fill(false);
+    }
+
+    /// Steps every env with one discrete action each.
+    pub fn step_discrete(&mut self, actions: &[usize]) -> Result<(), EnvError> {
+        if actions.len() != self.envs.len() {
+            return Err(EnvError::WrongActionLength {
+                got: actions.len(),
+                expected: self.envs.len(),
+            });
+        }
+        for (i, &a) in actions.iter().enumerate() {
+            self.step_one(i, Action::Discrete(a))?;
+        }
+        Ok(())
+    }
+
+    /// Steps every env with one continuous action each; `actions` is `num_envs * act_dim`.
+    pub fn step_continuous(&mut self, actions: &[f32]) -> Result<(), EnvError> {
+        let expected = self.envs.len() * self.act_dim;
+        if actions.len() != expected {
+            return Err(EnvError::WrongActionLength {
+                got: actions.len(),
+                expected,
+            });
+        }
+        for i in 0..self.envs.len() {
+            let a = &actions[i * self.act_dim..(i + 1) * self.act_dim];
+            self.step_one(i, Action::Continuous(a))?;
+        }
+        Ok(())
+    }
+
+    fn step_one(&mut self, i: usize, action: Action<'_>) -> Result<(), EnvError> {
+        let range = i * self.obs_dim..(i + 1) * self.obs_dim;
+        let step = self.envs[i].step(action, &mut self.obs[range.clone()])?;
+        self.rewards[i] = step.reward;
+        self.terminated[i] = step.terminated;
+        self.truncated[i] = step.truncated;
+        self.episode_return[i] += step.reward;
+        self.episode_length[i] += 1;
+        if step.terminated || step.truncated {
+            self.final_obs[range.clone()].copy_from_slice(&self.obs[range.clone()]);
+            self.final_return[i] = self.episode_return[i];
+            self.final_length[i] = self.episode_length[i];
+            self.episode_return[i] = 0.0;
+            self.episode_length[i] = 0;
+            self.envs[i].reset(None, &mut self.obs[range]);
+        }
+        self.refresh_mask(i);
+        Ok(())
+    }
+
+    fn refresh_mask(&mut self, i: usize) {
+        if self.n_actions > 0 {
+            let m = &mut self.masks[i * self.n_actions..(i + 1) * self.n_actions];
+            self.envs[i].action_mask(m);
+        }
+    }
+}

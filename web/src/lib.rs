@@ -1,0 +1,1 @@
+//! Browser front end.
