@@ -250,3 +250,230 @@ impl Env for GridWorld {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reset world on `text`, with its observation buffer.
+    fn world(text: &str) -> (GridWorld, Vec<f32>) {
+        let mut w = GridWorld::from_map_text(text).expect("valid test map");
+        let mut obs = vec![0.0; OBS_DIM];
+        w.reset(Some(0), &mut obs);
+        (w, obs)
+    }
+
+    fn act(w: &mut GridWorld, obs: &mut [f32], a: usize) -> Step {
+        w.step(Action::Discrete(a), obs).expect("valid action")
+    }
+
+    // Agent at (1, 1) facing right; key below it, locked door and goal to the right.
+    const KEY_DOOR: &str = "max_steps: 50\n#######\n#>.DG.#\n#K..d.#\n#######\n";
+
+    #[test]
+    fn turns_change_facing_only() {
+        let (mut w, mut obs) = world(KEY_DOOR);
+        assert_eq!(w.agent_dir(), 0);
+        let s = act(&mut w, &mut obs, TURN_RIGHT);
+        assert_eq!((w.agent_dir(), w.agent_pos()), (1, (1, 1)));
+        assert_eq!((s.reward, s.terminated, s.truncated), (0.0, false, false));
+        act(&mut w, &mut obs, TURN_LEFT);
+        act(&mut w, &mut obs, TURN_LEFT);
+        assert_eq!(w.agent_dir(), 3);
+        assert_eq!(w.step_count(), 3);
+    }
+
+    #[test]
+    fn forward_moves_onto_floor_but_not_into_walls_doors_or_keys() {
+        let (mut w, mut obs) = world(KEY_DOOR);
+        act(&mut w, &mut obs, FORWARD);
+        assert_eq!(w.agent_pos(), (2, 1));
+        // Locked door ahead.
+        act(&mut w, &mut obs, FORWARD);
+        assert_eq!(w.agent_pos(), (2, 1));
+        // Wall above.
+        act(&mut w, &mut obs, TURN_LEFT);
+        act(&mut w, &mut obs, FORWARD);
+        assert_eq!(w.agent_pos(), (2, 1));
+        // Down to (2, 2), then face the key at (1, 2): it blocks.
+        act(&mut w, &mut obs, TURN_LEFT);
+        act(&mut w, &mut obs, TURN_LEFT);
+        act(&mut w, &mut obs, FORWARD);
+        assert_eq!(w.agent_pos(), (2, 2));
+        act(&mut w, &mut obs, TURN_RIGHT);
+        act(&mut w, &mut obs, FORWARD);
+        assert_eq!(w.agent_pos(), (2, 2));
+        // Two to the right is the closed door at (4, 2): (3, 2) is reachable, the door not.
+        act(&mut w, &mut obs, TURN_RIGHT);
+        act(&mut w, &mut obs, TURN_RIGHT);
+        act(&mut w, &mut obs, FORWARD);
+        act(&mut w, &mut obs, FORWARD);
+        assert_eq!(w.agent_pos(), (3, 2));
+    }
+
+    #[test]
+    fn pickup_takes_the_key_ahead_once() {
+        let (mut w, mut obs) = world(KEY_DOOR);
+        // Facing right: no key ahead, nothing happens.
+        act(&mut w, &mut obs, PICKUP);
+        assert!(!w.carrying_key());
+        act(&mut w, &mut obs, TURN_RIGHT);
+        act(&mut w, &mut obs, PICKUP);
+        assert!(w.carrying_key());
+        assert_eq!(w.cell(1, 2), Some(Cell::Floor));
+        assert_eq!(obs[super::super::observation::CARRYING_INDEX], 1.0);
+        // The key's cell can now be entered.
+        act(&mut w, &mut obs, FORWARD);
+        assert_eq!(w.agent_pos(), (1, 2));
+        // The map itself is untouched.
+        assert_eq!(w.map().cell(1, 2), Some(Cell::Key));
+    }
+
+    #[test]
+    fn toggle_opens_and_closes_doors_and_unlocks_only_with_the_key() {
+        let (mut w, mut obs) = world(KEY_DOOR);
+        act(&mut w, &mut obs, FORWARD);
+        act(&mut w, &mut obs, TOGGLE);
+        assert_eq!(w.cell(3, 1), Some(Cell::LockedDoor), "no key yet");
+        // Fetch the key: back to (1, 1) facing down.
+        act(&mut w, &mut obs, TURN_RIGHT);
+        act(&mut w, &mut obs, TURN_RIGHT);
+        act(&mut w, &mut obs, FORWARD);
+        act(&mut w, &mut obs, TURN_LEFT);
+        act(&mut w, &mut obs, PICKUP);
+        assert!(w.carrying_key());
+        act(&mut w, &mut obs, TURN_LEFT);
+        act(&mut w, &mut obs, FORWARD);
+        act(&mut w, &mut obs, TOGGLE);
+        assert_eq!(w.cell(3, 1), Some(Cell::OpenDoor));
+        assert!(w.carrying_key(), "MiniGrid keeps the key after unlocking");
+        // Toggling again closes it, now unlocked.
+        act(&mut w, &mut obs, TOGGLE);
+        assert_eq!(w.cell(3, 1), Some(Cell::ClosedDoor));
+        act(&mut w, &mut obs, FORWARD);
+        assert_eq!(w.agent_pos(), (2, 1), "a closed door blocks");
+        act(&mut w, &mut obs, TOGGLE);
+        act(&mut w, &mut obs, FORWARD);
+        assert_eq!(w.agent_pos(), (3, 1), "an open door can be entered");
+        assert!(matches!(
+            w.scene(),
+            Scene::Grid {
+                carrying_key: true,
+                agent_x: 3,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn goal_reward_decays_with_steps_taken() {
+        let (mut w, mut obs) = world(KEY_DOOR);
+        // Key, then through the locked door to the goal at (4, 1).
+        for a in [TURN_RIGHT, PICKUP, TURN_LEFT, FORWARD, TOGGLE, FORWARD] {
+            assert!(!act(&mut w, &mut obs, a).terminated);
+        }
+        let s = act(&mut w, &mut obs, FORWARD);
+        assert!(s.terminated && !s.truncated);
+        assert_eq!(w.agent_pos(), (4, 1));
+        // Seven steps of fifty: 1 - 0.9 * 7 / 50.
+        assert!((s.reward - 0.874).abs() < 1e-12, "{}", s.reward);
+    }
+
+    #[test]
+    fn lava_terminates_with_zero_reward() {
+        let (mut w, mut obs) = world("#####\n#>LG#\n#...#\n#####\n");
+        let s = act(&mut w, &mut obs, FORWARD);
+        assert_eq!(w.agent_pos(), (2, 1));
+        assert_eq!((s.reward, s.terminated, s.truncated), (0.0, true, false));
+    }
+
+    #[test]
+    fn reward_floor_holds_past_the_limit_when_unwrapped() {
+        let (mut w, mut obs) = world("max_steps: 2\n####\n#>G#\n####\n");
+        for _ in 0..4 {
+            act(&mut w, &mut obs, TURN_LEFT);
+        }
+        let s = act(&mut w, &mut obs, FORWARD);
+        assert!(
+            s.terminated && !s.truncated,
+            "the env itself never truncates"
+        );
+        assert!((s.reward - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn reset_restores_the_initial_layout() {
+        let (mut w, mut obs) = world(KEY_DOOR);
+        let first = obs.clone();
+        for a in [TURN_RIGHT, PICKUP, FORWARD, TURN_LEFT] {
+            act(&mut w, &mut obs, a);
+        }
+        assert_ne!(obs, first);
+        w.reset(Some(7), &mut obs);
+        assert_eq!(obs, first);
+        assert_eq!(
+            (w.agent_pos(), w.agent_dir(), w.carrying_key()),
+            ((1, 1), 0, false)
+        );
+        assert_eq!(w.cells(), w.map().cells());
+        assert_eq!(w.step_count(), 0);
+    }
+
+    #[test]
+    fn invalid_calls_are_errors_that_change_nothing() {
+        let mut w = GridWorld::from_map_text(KEY_DOOR).expect("valid");
+        let mut obs = vec![0.0; OBS_DIM];
+        assert_eq!(
+            w.step(Action::Discrete(FORWARD), &mut obs),
+            Err(EnvError::NotReset)
+        );
+        w.reset(None, &mut obs);
+        assert_eq!(
+            w.step(Action::Discrete(5), &mut obs),
+            Err(EnvError::ActionOutOfRange { action: 5, n: 5 })
+        );
+        assert_eq!(
+            w.step(Action::Continuous(&[0.0]), &mut obs),
+            Err(EnvError::WrongActionKind {
+                expected: "discrete"
+            })
+        );
+        assert_eq!(
+            w.step(Action::Discrete(FORWARD), &mut [0.0; 3]),
+            Err(EnvError::WrongObservationLength {
+                got: 3,
+                expected: OBS_DIM
+            })
+        );
+        assert_eq!((w.agent_pos(), w.step_count()), ((1, 1), 0));
+    }
+
+    #[test]
+    fn spec_and_scene_describe_the_map() {
+        let (w, _) = world("name: Room\n#####\n#^.G#\n#####\n");
+        assert_eq!(w.spec().id, "Grid-Room-v0");
+        assert_eq!(w.spec().action_space, Space::Discrete { n: 5 });
+        assert_eq!(w.spec().observation_space.flat_dim(), 397);
+        assert_eq!(w.spec().max_episode_steps, Some(60));
+        let Scene::Grid {
+            width,
+            height,
+            tiles,
+            agent_x,
+            agent_y,
+            agent_dir,
+            carrying_key,
+        } = w.scene()
+        else {
+            panic!("not a grid scene");
+        };
+        assert_eq!(
+            (width, height, agent_x, agent_y, agent_dir),
+            (5, 3, 1, 1, 3)
+        );
+        assert!(!carrying_key);
+        assert_eq!(tiles.len(), 15);
+        assert_eq!(tiles[5 + 3], crate::env::render::Tile::Goal);
+        assert_eq!(tiles[5 + 1], crate::env::render::Tile::Floor);
+    }
+}
