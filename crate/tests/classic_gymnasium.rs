@@ -33,7 +33,11 @@ fn compare(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) 
         }
         (Value::Array(e), Value::Array(a)) => {
             if e.len() != a.len() {
-                out.push(format!("{path}: expected {} values, got {}", e.len(), a.len()));
+                out.push(format!(
+                    "{path}: expected {} values, got {}",
+                    e.len(),
+                    a.len()
+                ));
                 return;
             }
             for (i, (x, y)) in e.iter().zip(a).enumerate() {
@@ -58,7 +62,11 @@ fn compare(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) 
 
 /// Runs one fixture and returns its mismatches, each naming the fixture, line and field.
 fn check(file: &Path) -> Vec<String> {
-    let name = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+    let name = file
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     let text = std::fs::read_to_string(file).expect("fixture readable");
     let fixture: Value = serde_json::from_str(&text).expect("fixture is JSON");
     let input = fixture["input"].to_string();
@@ -91,10 +99,19 @@ fn check(file: &Path) -> Vec<String> {
 #[test]
 fn classic_envs_reproduce_gymnasium_bit_for_bit() {
     let files = fixtures();
-    for prefix in ["cartpole", "mountaincar_", "mountaincar_continuous", "acrobot", "pendulum"] {
+    for prefix in [
+        "cartpole",
+        "mountaincar_",
+        "mountaincar_continuous",
+        "acrobot",
+        "pendulum",
+    ] {
         let n = files
             .iter()
-            .filter(|f| f.file_name().is_some_and(|n| n.to_string_lossy().starts_with(prefix)))
+            .filter(|f| {
+                f.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+            })
             .count();
         assert!(n >= 3, "only {n} fixtures for {prefix}");
     }
@@ -103,7 +120,12 @@ fn classic_envs_reproduce_gymnasium_bit_for_bit() {
         mismatches.is_empty(),
         "{} mismatches, first ones:\n{}",
         mismatches.len(),
-        mismatches.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+        mismatches
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 

@@ -120,11 +120,11 @@ fn wrap(mut x: f64, m: f64, big_m: f64) -> f64 {
     }
     let mut budget = WRAP_MAX_ITERATIONS;
     while x > big_m && budget > 0 {
-        x = x - diff;
+        x -= diff;
         budget -= 1;
     }
     while x < m && budget > 0 {
-        x = x + diff;
+        x += diff;
         budget -= 1;
     }
     if budget == 0 && !(m..=big_m).contains(&x) {

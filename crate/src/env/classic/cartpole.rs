@@ -86,13 +86,15 @@ impl Env for CartPole {
             / (LENGTH * (4.0 / 3.0 - MASSPOLE * (costheta * costheta) / TOTAL_MASS));
         let xacc = temp - POLEMASS_LENGTH * thetaacc * costheta / TOTAL_MASS;
         // Explicit Euler, Gymnasium's default integrator.
-        x = x + TAU * x_dot;
-        x_dot = x_dot + TAU * xacc;
-        theta = theta + TAU * theta_dot;
-        theta_dot = theta_dot + TAU * thetaacc;
+        x += TAU * x_dot;
+        x_dot += TAU * xacc;
+        theta += TAU * theta_dot;
+        theta_dot += TAU * thetaacc;
         let state = [x, x_dot, theta, theta_dot];
         self.state = Some(state);
 
+        // Four comparisons as in Gymnasium, so a NaN state does not terminate.
+        #[allow(clippy::manual_range_contains)]
         let terminated = x < -X_THRESHOLD
             || x > X_THRESHOLD
             || theta < -THETA_THRESHOLD_RADIANS

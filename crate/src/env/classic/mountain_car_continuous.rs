@@ -142,6 +142,7 @@ impl Env for MountainCarContinuous {
         let slope = 0.0025 * three_p.cos();
         // `min(max(action[0], -1.0), 1.0)` keeps the `np.float32` unless it is clipped to a
         // Python float; `force * power - slope` then runs in f32 or f64 accordingly.
+        #[allow(clippy::manual_range_contains)] // mirrors Python's max/min comparisons
         let acceleration = if a < MIN_ACTION || a > MAX_ACTION {
             let force = if a < MIN_ACTION { -1.0 } else { 1.0 };
             Num::F64(force * POWER - slope)
