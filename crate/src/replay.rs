@@ -9,7 +9,7 @@
 //! `{"t":k,"action":a,"obs":[..],"reward":r,"terminated":b,"truncated":b,"state":[..]}`.
 //! Floats print in the shortest form that parses back to the same f64.
 
-use crate::env::{Action, EnvError, Space, registry};
+use crate::env::{Action, Env, EnvError, Space, registry};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -134,7 +134,16 @@ fn write_line(out: &mut impl std::io::Write, line: &impl Serialize) -> Result<()
 pub fn replay(input: &str, out: &mut impl std::io::Write) -> Result<(), ReplayError> {
     let input: Input =
         serde_json::from_str(input).map_err(|e| ReplayError::Input(e.to_string()))?;
-    let mut env = registry::make(&input.env_id)?;
+    let env = registry::make(&input.env_id)?;
+    replay_env(env, &input, out)
+}
+
+/// The replay proper, on an already-made env (time limit included).
+fn replay_env(
+    mut env: Box<dyn Env>,
+    input: &Input,
+    out: &mut impl std::io::Write,
+) -> Result<(), ReplayError> {
     let spec = env.spec().clone();
     let actions = input
         .actions
@@ -314,6 +323,57 @@ mod tests {
             assert!(msg.starts_with(expected), "{input}: {msg}");
             assert!(!msg.contains('\n'));
         }
+    }
+
+    /// An env without physical state, like the grid worlds and games.
+    struct Stateless(crate::env::EnvSpec);
+
+    impl Env for Stateless {
+        fn spec(&self) -> &crate::env::EnvSpec {
+            &self.0
+        }
+        fn reset(&mut self, _seed: Option<u64>, obs: &mut [f32]) {
+            obs.fill(0.0);
+        }
+        fn step(
+            &mut self,
+            _action: Action<'_>,
+            _obs: &mut [f32],
+        ) -> Result<crate::env::Step, EnvError> {
+            Err(EnvError::NotReset)
+        }
+        fn observe(&self, obs: &mut [f32]) {
+            obs.fill(0.0);
+        }
+        fn scene(&self) -> crate::env::Scene {
+            crate::env::Scene::Pendulum {
+                theta: 0.0,
+                last_torque: 0.0,
+            }
+        }
+    }
+
+    #[test]
+    fn an_env_without_settable_state_is_an_error() {
+        let spec = crate::env::EnvSpec {
+            id: "Stateless-v0".into(),
+            observation_space: Space::box1(&[0.0], &[1.0]),
+            action_space: Space::Discrete { n: 2 },
+            max_episode_steps: None,
+            reward_threshold: None,
+        };
+        let input = Input {
+            env_id: "Stateless-v0".into(),
+            state: vec![0.0],
+            actions: vec![],
+        };
+        let mut out = Vec::new();
+        let e = replay_env(Box::new(Stateless(spec)), &input, &mut out).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "environment 'Stateless-v0' has no settable physical state"
+        );
+        assert!(out.is_empty());
     }
 
     #[test]
