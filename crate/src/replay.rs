@@ -16,7 +16,7 @@ use serde_json::Value;
 /// Why a replay could not run. Each message is one line.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
-    #[error("invalid replay input: {0}")]
+    #[error("invalid replay JSON: {0}")]
     Input(String),
     #[error(transparent)]
     Make(#[from] registry::MakeError),
@@ -315,7 +315,7 @@ mod tests {
             ),
             (
                 r#"{"env_id":"Pendulum-v1","state":[0,0]}"#,
-                "invalid replay input: missing field `actions`",
+                "invalid replay JSON: missing field `actions`",
             ),
         ];
         for (input, expected) in cases {

@@ -35,7 +35,13 @@ fn envs_lists_every_registered_id_with_its_spaces() {
             "{line}"
         );
     }
-    assert!(text.contains("CartPole-v1  Discrete(2)"), "{text}");
+    let cartpole: Vec<&str> = text
+        .lines()
+        .find(|l| l.starts_with("CartPole-v1 "))
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    assert_eq!(cartpole.get(1), Some(&"Discrete(2)"), "{text}");
+    assert_eq!(cartpole.last(), Some(&"475"), "{text}");
 }
 
 #[test]
