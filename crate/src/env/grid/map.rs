@@ -40,7 +40,9 @@ pub enum MapError {
         first_line: usize,
         first_column: usize,
     },
-    #[error("line {line}, column {column}: unknown header key '{key}' (known: name, max_steps)")]
+    #[error(
+        "line {line}, column {column}: unknown header key '{key}' (known: name, max_steps, reward_threshold)"
+    )]
     UnknownHeader {
         line: usize,
         column: usize,
@@ -85,7 +87,7 @@ pub enum MapError {
 pub const DEFAULT_NAME: &str = "custom";
 
 /// A validated map: its initial layout, the agent's start and the step limit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Map {
     name: String,
     width: usize,
@@ -95,6 +97,7 @@ pub struct Map {
     start: (usize, usize),
     start_dir: Dir,
     max_steps: u32,
+    reward_threshold: Option<f64>,
 }
 
 impl Map {
@@ -127,6 +130,10 @@ impl Map {
     pub fn max_steps(&self) -> u32 {
         self.max_steps
     }
+    /// Mean return that counts as solving the map (`reward_threshold:` header), if any.
+    pub fn reward_threshold(&self) -> Option<f64> {
+        self.reward_threshold
+    }
 }
 
 /// Header values read so far.
@@ -134,6 +141,7 @@ impl Map {
 struct Header {
     name: Option<String>,
     max_steps: Option<u32>,
+    reward_threshold: Option<f64>,
 }
 
 /// The grid rows read so far.
@@ -214,6 +222,7 @@ pub fn parse_map(text: &str) -> Result<Map, MapError> {
         start,
         start_dir,
         max_steps,
+        reward_threshold: header.reward_threshold,
     })
 }
 
@@ -252,6 +261,12 @@ fn read_header(
             }
             header.max_steps = Some(parse_max_steps(value, line, value_column)?);
         }
+        "reward_threshold" => {
+            if header.reward_threshold.is_some() {
+                return Err(duplicate(key));
+            }
+            header.reward_threshold = Some(parse_threshold(value, line, value_column)?);
+        }
         _ => {
             return Err(MapError::UnknownHeader {
                 line,
@@ -282,6 +297,19 @@ fn parse_name(value: &str, line: usize, column: usize) -> Result<String, MapErro
         ));
     }
     Ok(value.to_string())
+}
+
+/// Grid rewards lie in (0.1, 1], so a threshold outside (0, 1] could never mean "solved".
+fn parse_threshold(value: &str, line: usize, column: usize) -> Result<f64, MapError> {
+    match value.parse::<f64>() {
+        Ok(t) if t > 0.0 && t <= 1.0 => Ok(t),
+        _ => Err(MapError::BadHeaderValue {
+            line,
+            column,
+            key: "reward_threshold",
+            reason: format!("expected a number in (0, 1], found '{value}'"),
+        }),
+    }
 }
 
 fn parse_max_steps(value: &str, line: usize, column: usize) -> Result<u32, MapError> {
@@ -421,6 +449,21 @@ mod tests {
         assert_eq!(map.name(), DEFAULT_NAME);
         assert_eq!(map.max_steps(), 4 * 5 * 3);
         assert_eq!(map.start_dir(), 2);
+        assert_eq!(map.reward_threshold(), None);
+    }
+
+    #[test]
+    fn reads_and_checks_the_reward_threshold() {
+        let map = parse_map("reward_threshold: 0.85\n#####\n#>.G#\n#####\n").expect("valid map");
+        assert_eq!(map.reward_threshold(), Some(0.85));
+        for bad in ["1.5", "0", "-0.2", "high", "NaN"] {
+            let text = format!("reward_threshold: {bad}\n#####\n#>.G#\n#####\n");
+            let message = parse_map(&text).expect_err(bad).to_string();
+            assert!(
+                message.starts_with("line 1, column 19: bad value for 'reward_threshold'"),
+                "{message}"
+            );
+        }
     }
 
     #[test]

@@ -121,7 +121,7 @@ impl GridWorld {
             observation_space: Space::box1(&[0.0; OBS_DIM], &[1.0; OBS_DIM]),
             action_space: Space::Discrete { n: N_ACTIONS },
             max_episode_steps: Some(map.max_steps()),
-            reward_threshold: None,
+            reward_threshold: map.reward_threshold(),
         };
         let state = State::initial(&map);
         Self {
