@@ -64,7 +64,7 @@ pub fn board(pen: &Pen, b: &BoardView<'_>) -> Result<(), JsValue> {
     }
     let style = Style::of(b.rows, b.cols);
     let caption_h = (pen.h * 0.1).clamp(16.0, 40.0);
-    let cell = (pen.w / b.cols as f64).min((pen.h - caption_h) / b.rows as f64) * 0.96;
+    let cell = (pen.w / b.cols as f64).min((pen.h - caption_h) / b.rows as f64) * 0.9;
     let x0 = (pen.w - cell * b.cols as f64) / 2.0;
     let y0 = (pen.h - caption_h - cell * b.rows as f64) / 2.0;
     let centre = |i: usize| {
