@@ -3,3 +3,4 @@
 //! testable with plain `cargo test` and compiles unchanged to wasm32.
 
 pub mod env;
+pub mod replay;

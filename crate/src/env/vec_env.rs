@@ -163,3 +163,115 @@ impl VecEnv {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::{Scene, Space, Step};
+
+    /// Counts up from its seed; terminates when the count reaches `seed + 3`; action 1 is only
+    /// legal on even counts.
+    struct Counter {
+        spec: EnvSpec,
+        start: u64,
+        count: u64,
+    }
+
+    impl Counter {
+        fn boxed() -> Box<dyn Env> {
+            Box::new(Counter {
+                spec: EnvSpec {
+                    id: "Counter-v0".into(),
+                    observation_space: Space::box1(&[0.0], &[1e9]),
+                    action_space: Space::Discrete { n: 2 },
+                    max_episode_steps: None,
+                    reward_threshold: None,
+                },
+                start: 0,
+                count: 0,
+            })
+        }
+    }
+
+    impl Env for Counter {
+        fn spec(&self) -> &EnvSpec {
+            &self.spec
+        }
+        fn reset(&mut self, seed: Option<u64>, obs: &mut [f32]) {
+            if let Some(s) = seed {
+                self.start = s;
+            }
+            self.count = self.start;
+            self.observe(obs);
+        }
+        fn step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Step, EnvError> {
+            let a = crate::env::discrete_action(action, 2)?;
+            self.count += 1;
+            self.observe(obs);
+            Ok(Step {
+                reward: a as f64 + 1.0,
+                terminated: self.count == self.start + 3,
+                truncated: false,
+            })
+        }
+        fn action_mask(&self, mask: &mut [bool]) {
+            mask[0] = true;
+            mask[1] = self.count % 2 == 0;
+        }
+        fn observe(&self, obs: &mut [f32]) {
+            obs[0] = self.count as f32;
+        }
+        fn scene(&self) -> Scene {
+            Scene::Pendulum {
+                theta: 0.0,
+                last_torque: 0.0,
+            }
+        }
+    }
+
+    #[test]
+    fn seeds_each_env_and_auto_resets_in_the_same_step() {
+        let mut v = VecEnv::from_envs(vec![Counter::boxed(), Counter::boxed()]);
+        v.reset(10);
+        assert_eq!(v.obs, vec![10.0, 11.0]);
+        assert_eq!(v.masks, vec![true, true, true, false]);
+        v.step_discrete(&[1, 0]).unwrap();
+        v.step_discrete(&[0, 0]).unwrap();
+        assert!(!v.done(0));
+        assert_eq!(v.obs, vec![12.0, 13.0]);
+        v.step_discrete(&[1, 1]).unwrap();
+        // Both episodes end on their third step: obs is the new episode's first, final_obs
+        // the last of the finished one.
+        assert!(v.done(0) && v.done(1));
+        assert!(v.terminated[0] && !v.truncated[0]);
+        assert_eq!(v.obs, vec![10.0, 11.0]);
+        assert_eq!(v.final_obs, vec![13.0, 14.0]);
+        assert_eq!(v.final_return, vec![2.0 + 1.0 + 2.0, 1.0 + 1.0 + 2.0]);
+        assert_eq!(v.final_length, vec![3, 3]);
+        v.step_discrete(&[0, 0]).unwrap();
+        assert!(!v.done(0));
+    }
+
+    #[test]
+    fn rejects_wrong_action_counts_and_bad_actions() {
+        let mut v = VecEnv::from_envs(vec![Counter::boxed(), Counter::boxed()]);
+        v.reset(0);
+        assert_eq!(
+            v.step_discrete(&[0]),
+            Err(EnvError::WrongActionLength {
+                got: 1,
+                expected: 2
+            })
+        );
+        assert_eq!(
+            v.step_discrete(&[0, 5]),
+            Err(EnvError::ActionOutOfRange { action: 5, n: 2 })
+        );
+        assert!(v.step_continuous(&[0.0, 0.0]).is_err());
+    }
+
+    #[test]
+    fn empty_vec_env_is_an_error() {
+        assert!(VecEnv::new("CartPole-v1", 0, &EnvOptions::default()).is_err());
+    }
+}

@@ -1,8 +1,88 @@
 //! Gymnasium's classic-control environments, bit-faithful to Gymnasium 1.x.
+//!
+//! Given the same internal state and actions, every env computes the same bits as Gymnasium:
+//! f64 state in plain f64 arithmetic in Gymnasium's operation order (no FMA), NumPy 2's scalar
+//! type rules where float32 values take part, and NumPy's own `x ** 2` (see [`npmath`]).
+//! Resets draw from Gymnasium's ranges with a seeded [`StdRng`], which is not NumPy's PCG64, so
+//! initial states differ from Gymnasium's for the same seed.
 
-use super::registry::Entry;
+mod npmath;
+
+pub mod acrobot;
+pub mod cartpole;
+pub mod mountain_car;
+pub mod mountain_car_continuous;
+pub mod pendulum;
+
+pub use acrobot::Acrobot;
+pub use cartpole::CartPole;
+pub use mountain_car::MountainCar;
+pub use mountain_car_continuous::MountainCarContinuous;
+pub use pendulum::Pendulum;
+
+use super::EnvError;
+use super::registry::{Entry, Family};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 
 /// This family's registry lines.
 pub fn entries() -> Vec<Entry> {
-    vec![]
+    vec![
+        Entry::new("CartPole-v1", Family::ClassicControl, |_| {
+            Ok(Box::new(CartPole::new()))
+        }),
+        Entry::new("MountainCar-v0", Family::ClassicControl, |_| {
+            Ok(Box::new(MountainCar::new()))
+        }),
+        Entry::new("MountainCarContinuous-v0", Family::ClassicControl, |_| {
+            Ok(Box::new(MountainCarContinuous::new()))
+        }),
+        Entry::new("Acrobot-v1", Family::ClassicControl, |_| {
+            Ok(Box::new(Acrobot::new()))
+        }),
+        Entry::new("Pendulum-v1", Family::ClassicControl, |_| {
+            Ok(Box::new(Pendulum::new()))
+        }),
+    ]
+}
+
+/// The generator an env uses before its first seeded reset (Gymnasium would draw entropy; a
+/// fixed seed keeps unseeded runs reproducible).
+fn default_rng() -> StdRng {
+    StdRng::seed_from_u64(0)
+}
+
+/// Reseeds `rng` for `reset(Some(seed))`; `None` keeps the current stream.
+fn reseed(rng: &mut StdRng, seed: Option<u64>) {
+    if let Some(seed) = seed {
+        *rng = StdRng::seed_from_u64(seed);
+    }
+}
+
+/// Copies a state slice into a fixed-size array, checking its length.
+fn state_array<const N: usize>(state: &[f64]) -> Result<[f64; N], EnvError> {
+    state.try_into().map_err(|_| EnvError::WrongStateLength {
+        got: state.len(),
+        expected: N,
+    })
+}
+
+/// Checks the caller's observation buffer before a step changes anything.
+fn check_obs_len(obs: &[f32], expected: usize) -> Result<(), EnvError> {
+    if obs.len() == expected {
+        Ok(())
+    } else {
+        Err(EnvError::WrongObservationLength {
+            got: obs.len(),
+            expected,
+        })
+    }
+}
+
+/// Writes an observation, rounding each f64 to f32 as `np.array(..., dtype=np.float32)` does.
+/// A buffer of the wrong length gets as many values as fit (reset and observe cannot fail).
+fn write_obs<const N: usize>(obs: &mut [f32], values: [f64; N]) {
+    for (o, v) in obs.iter_mut().zip(values) {
+        *o = v as f32;
+    }
 }

@@ -1,0 +1,389 @@
+//! Replays a fixed action sequence from a given physical state, printing every step as JSON
+//! Lines. This is the interface behind `rlaif replay FILE`, and what the Gymnasium reference
+//! fixtures are checked through.
+//!
+//! Input: `{"env_id": "CartPole-v1", "state": [..], "actions": [..]}`. The env is made with
+//! [`registry::make`] (so its time limit counts from the reset), reset with seed 0, its state
+//! overwritten, and the actions applied in order until a step is terminated or truncated.
+//! Output: `{"t":0,"obs":[..],"state":[..]}`, then per step
+//! `{"t":k,"action":a,"obs":[..],"reward":r,"terminated":b,"truncated":b,"state":[..]}`.
+//! Floats print in the shortest form that parses back to the same f64.
+
+use crate::env::{Action, Env, EnvError, Space, registry};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Why a replay could not run. Each message is one line.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("invalid replay JSON: {0}")]
+    Input(String),
+    #[error(transparent)]
+    Make(#[from] registry::MakeError),
+    #[error("environment '{0}' has no settable physical state")]
+    StateNotSupported(String),
+    #[error("state has {got} values, '{env_id}' expects {expected}")]
+    WrongStateLength {
+        env_id: String,
+        got: usize,
+        expected: usize,
+    },
+    #[error("action {index} ({action}): {reason}")]
+    InvalidAction {
+        index: usize,
+        action: String,
+        reason: String,
+    },
+    #[error("step {index} failed: {source}")]
+    Step { index: usize, source: EnvError },
+    #[error("cannot write the replay: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    env_id: String,
+    state: Vec<f64>,
+    actions: Vec<Value>,
+}
+
+/// First line: the observation of the overwritten state.
+#[derive(Serialize)]
+struct Start<'a> {
+    t: usize,
+    obs: &'a [f64],
+    state: &'a [f64],
+}
+
+/// One line per step, keys in this order.
+#[derive(Serialize)]
+struct StepLine<'a> {
+    t: usize,
+    action: &'a Value,
+    obs: &'a [f64],
+    reward: f64,
+    terminated: bool,
+    truncated: bool,
+    state: &'a [f64],
+}
+
+/// An action checked against the action space.
+enum Checked {
+    Discrete(usize),
+    Continuous(Vec<f32>),
+}
+
+/// Checks an action given as JSON: an integer for `Discrete`, an array of numbers (taken as
+/// f32) for `Box`. Anything outside the space is an error, even where Gymnasium would clip.
+fn check_action(space: &Space, index: usize, value: &Value) -> Result<Checked, ReplayError> {
+    let invalid = |reason: String| ReplayError::InvalidAction {
+        index,
+        action: value.to_string(),
+        reason,
+    };
+    match space {
+        Space::Discrete { n } => {
+            let a = value
+                .as_u64()
+                .ok_or_else(|| invalid(format!("expected an integer in 0..{n}")))?;
+            match usize::try_from(a) {
+                Ok(a) if a < *n => Ok(Checked::Discrete(a)),
+                _ => Err(invalid(format!("outside Discrete({n})"))),
+            }
+        }
+        Space::Box { low, .. } => {
+            let items = value
+                .as_array()
+                .ok_or_else(|| invalid(format!("expected an array of {} numbers", low.len())))?;
+            if items.len() != low.len() {
+                return Err(invalid(format!(
+                    "has {} values, the action space has {}",
+                    items.len(),
+                    low.len()
+                )));
+            }
+            let a = items
+                .iter()
+                .map(|v| v.as_f64().map(|x| x as f32))
+                .collect::<Option<Vec<f32>>>()
+                .ok_or_else(|| invalid("expected numbers".into()))?;
+            if a.iter().any(|v| !v.is_finite()) {
+                return Err(invalid("not finite as float32".into()));
+            }
+            if !space.contains_continuous(&a) {
+                return Err(invalid(format!("outside {}", space.describe())));
+            }
+            Ok(Checked::Continuous(a))
+        }
+    }
+}
+
+fn widen(obs: &[f32]) -> Vec<f64> {
+    obs.iter().map(|&v| f64::from(v)).collect()
+}
+
+fn write_line(out: &mut impl std::io::Write, line: &impl Serialize) -> Result<(), ReplayError> {
+    serde_json::to_writer(&mut *out, line).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Runs the replay described by `input` (JSON) and writes its JSON Lines to `out`. All actions
+/// are checked before anything is written.
+pub fn replay(input: &str, out: &mut impl std::io::Write) -> Result<(), ReplayError> {
+    let input: Input =
+        serde_json::from_str(input).map_err(|e| ReplayError::Input(e.to_string()))?;
+    let env = registry::make(&input.env_id)?;
+    replay_env(env, &input, out)
+}
+
+/// The replay proper, on an already-made env (time limit included).
+fn replay_env(
+    mut env: Box<dyn Env>,
+    input: &Input,
+    out: &mut impl std::io::Write,
+) -> Result<(), ReplayError> {
+    let spec = env.spec().clone();
+    let actions = input
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| check_action(&spec.action_space, i, a))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut obs = vec![0.0f32; spec.observation_space.flat_dim()];
+    env.reset(Some(0), &mut obs);
+    env.set_state(&input.state).map_err(|e| match e {
+        EnvError::WrongStateLength { got, expected } => ReplayError::WrongStateLength {
+            env_id: input.env_id.clone(),
+            got,
+            expected,
+        },
+        _ => ReplayError::StateNotSupported(input.env_id.clone()),
+    })?;
+    env.observe(&mut obs);
+    let state = env.state().unwrap_or_default();
+    write_line(
+        out,
+        &Start {
+            t: 0,
+            obs: &widen(&obs),
+            state: &state,
+        },
+    )?;
+
+    for (i, (checked, raw)) in actions.iter().zip(&input.actions).enumerate() {
+        let action = match checked {
+            Checked::Discrete(a) => Action::Discrete(*a),
+            Checked::Continuous(a) => Action::Continuous(a),
+        };
+        let step = env
+            .step(action, &mut obs)
+            .map_err(|source| ReplayError::Step { index: i, source })?;
+        let state = env.state().unwrap_or_default();
+        write_line(
+            out,
+            &StepLine {
+                t: i + 1,
+                action: raw,
+                obs: &widen(&obs),
+                reward: step.reward,
+                terminated: step.terminated,
+                truncated: step.truncated,
+                state: &state,
+            },
+        )?;
+        if step.terminated || step.truncated {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(input: &str) -> Result<Vec<Value>, ReplayError> {
+        let mut out = Vec::new();
+        replay(input, &mut out)?;
+        let text = String::from_utf8(out).unwrap();
+        Ok(text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect())
+    }
+
+    fn err(input: &str) -> String {
+        match run(input) {
+            Ok(_) => panic!("expected an error for {input}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn prints_keys_in_order_and_floats_that_round_trip() {
+        let mut out = Vec::new();
+        replay(
+            r#"{"env_id":"CartPole-v1","state":[0.0,0.0,0.0,0.0],"actions":[1]}"#,
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            r#"{"t":0,"obs":[0.0,0.0,0.0,0.0],"state":[0.0,0.0,0.0,0.0]}"#
+        );
+        assert!(
+            lines[1].starts_with(r#"{"t":1,"action":1,"obs":["#),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[1].contains(r#""reward":1.0,"terminated":false,"truncated":false,"state":["#)
+        );
+        assert_eq!(lines.len(), 2);
+    }
+
+    #[test]
+    fn echoes_box_actions_and_stops_at_termination() {
+        let lines = run(
+            r#"{"env_id":"MountainCarContinuous-v0","state":[0.44,0.06],"actions":[[1.0],[0.5],[0.5]]}"#,
+        )
+        .unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1]["action"], serde_json::json!([1.0]));
+        assert_eq!(lines[1]["terminated"], true);
+    }
+
+    #[test]
+    fn truncates_at_the_time_limit_counted_from_reset() {
+        let actions = vec!["1"; 205].join(",");
+        let lines = run(&format!(
+            r#"{{"env_id":"MountainCar-v0","state":[-0.5,0.0],"actions":[{actions}]}}"#
+        ))
+        .unwrap();
+        assert_eq!(lines.len(), 201);
+        assert_eq!(lines[200]["truncated"], true);
+        assert_eq!(lines[199]["truncated"], false);
+    }
+
+    #[test]
+    fn errors_are_one_line_and_name_the_problem() {
+        let cases = [
+            (
+                r#"{"env_id":"Nope-v0","state":[],"actions":[]}"#,
+                "unknown environment id 'Nope-v0'",
+            ),
+            (
+                r#"{"env_id":"CartPole-v1","state":[0.0],"actions":[]}"#,
+                "state has 1 values, 'CartPole-v1' expects 4",
+            ),
+            (
+                r#"{"env_id":"CartPole-v1","state":[0,0,0,0],"actions":[2]}"#,
+                "action 0 (2): outside Discrete(2)",
+            ),
+            (
+                r#"{"env_id":"CartPole-v1","state":[0,0,0,0],"actions":[0,-1]}"#,
+                "action 1 (-1): expected an integer in 0..2",
+            ),
+            (
+                r#"{"env_id":"CartPole-v1","state":[0,0,0,0],"actions":[[1.0]]}"#,
+                "action 0 ([1.0]): expected an integer in 0..2",
+            ),
+            (
+                r#"{"env_id":"Pendulum-v1","state":[0,0],"actions":[1.0]}"#,
+                "action 0 (1.0): expected an array of 1 numbers",
+            ),
+            (
+                r#"{"env_id":"Pendulum-v1","state":[0,0],"actions":[[1.0,2.0]]}"#,
+                "action 0 ([1.0,2.0]): has 2 values, the action space has 1",
+            ),
+            (
+                r#"{"env_id":"Pendulum-v1","state":[0,0],"actions":[[2.5]]}"#,
+                "action 0 ([2.5]): outside Box(-2, 2, (1,), float32)",
+            ),
+            (
+                r#"{"env_id":"Pendulum-v1","state":[0,0],"actions":[[1e300]]}"#,
+                "action 0 ([1e+300]): not finite as float32",
+            ),
+            (
+                r#"{"env_id":"Pendulum-v1","state":[0,0],"actions":[["a"]]}"#,
+                "action 0 ([\"a\"]): expected numbers",
+            ),
+            (
+                r#"{"env_id":"Pendulum-v1","state":[0,0]}"#,
+                "invalid replay JSON: missing field `actions`",
+            ),
+        ];
+        for (input, expected) in cases {
+            let msg = err(input);
+            assert!(msg.starts_with(expected), "{input}: {msg}");
+            assert!(!msg.contains('\n'));
+        }
+    }
+
+    /// An env without physical state, like the grid worlds and games.
+    struct Stateless(crate::env::EnvSpec);
+
+    impl Env for Stateless {
+        fn spec(&self) -> &crate::env::EnvSpec {
+            &self.0
+        }
+        fn reset(&mut self, _seed: Option<u64>, obs: &mut [f32]) {
+            obs.fill(0.0);
+        }
+        fn step(
+            &mut self,
+            _action: Action<'_>,
+            _obs: &mut [f32],
+        ) -> Result<crate::env::Step, EnvError> {
+            Err(EnvError::NotReset)
+        }
+        fn observe(&self, obs: &mut [f32]) {
+            obs.fill(0.0);
+        }
+        fn scene(&self) -> crate::env::Scene {
+            crate::env::Scene::Pendulum {
+                theta: 0.0,
+                last_torque: 0.0,
+            }
+        }
+    }
+
+    #[test]
+    fn an_env_without_settable_state_is_an_error() {
+        let spec = crate::env::EnvSpec {
+            id: "Stateless-v0".into(),
+            observation_space: Space::box1(&[0.0], &[1.0]),
+            action_space: Space::Discrete { n: 2 },
+            max_episode_steps: None,
+            reward_threshold: None,
+        };
+        let input = Input {
+            env_id: "Stateless-v0".into(),
+            state: vec![0.0],
+            actions: vec![],
+        };
+        let mut out = Vec::new();
+        let e = replay_env(Box::new(Stateless(spec)), &input, &mut out).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "environment 'Stateless-v0' has no settable physical state"
+        );
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn nothing_is_written_when_an_action_is_invalid() {
+        let mut out = Vec::new();
+        let r = replay(
+            r#"{"env_id":"CartPole-v1","state":[0,0,0,0],"actions":[0,0,5]}"#,
+            &mut out,
+        );
+        assert!(r.is_err());
+        assert!(out.is_empty());
+    }
+}

@@ -1,0 +1,149 @@
+//! The `rlaif` binary's contract: listings, replay output and exit status 2 on bad input.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn rlaif(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rlaif"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the rlaif binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin accepts input");
+    child.wait_with_output().expect("the rlaif binary finishes")
+}
+
+#[test]
+fn envs_lists_every_registered_id_with_its_spaces() {
+    let out = rlaif(&["envs"], "");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for id in rlaif::env::registry::ids() {
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(id.as_str()))
+            .unwrap_or_else(|| panic!("`rlaif envs` does not list {id}"));
+        assert!(
+            line.contains("Discrete(") || line.contains("Box("),
+            "{line}"
+        );
+    }
+    let cartpole: Vec<&str> = text
+        .lines()
+        .find(|l| l.starts_with("CartPole-v1 "))
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    assert_eq!(cartpole.get(1), Some(&"Discrete(2)"), "{text}");
+    assert_eq!(cartpole.last(), Some(&"475"), "{text}");
+}
+
+#[test]
+fn envs_json_parses_and_carries_specs() {
+    let out = rlaif(&["envs", "--json"], "");
+    assert!(out.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let cartpole = list
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["spec"]["id"] == "CartPole-v1"))
+        .expect("CartPole-v1 listed");
+    assert_eq!(cartpole["spec"]["max_episode_steps"], 500);
+    assert_eq!(cartpole["spec"]["reward_threshold"], 475.0);
+}
+
+#[test]
+fn replay_reads_stdin_and_prints_json_lines() {
+    let input = r#"{"env_id": "CartPole-v1", "state": [0.0, 0.0, 0.0, 0.0], "actions": [1, 0, 1]}"#;
+    let out = rlaif(&["replay", "-"], input);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["t"], 0);
+    assert_eq!(lines[3]["t"], 3);
+    assert_eq!(lines[1]["action"], 1);
+    assert_eq!(lines[1]["reward"], 1.0);
+    // Pushing right accelerates the cart to the right.
+    assert!(lines[1]["state"][1].as_f64().expect("x_dot") > 0.0);
+}
+
+fn assert_rejected(input: &str, needle: &str) {
+    let out = rlaif(&["replay", "-"], input);
+    assert_eq!(out.status.code(), Some(2), "input {input}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "one-line message: {err}");
+    assert!(
+        err.contains(needle),
+        "message {err:?} should mention {needle:?}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing printed on stdout for a rejected file"
+    );
+}
+
+#[test]
+fn replay_rejects_bad_input_with_status_2() {
+    assert_rejected(
+        r#"{"env_id": "NoSuchEnv-v0", "state": [0], "actions": []}"#,
+        "NoSuchEnv-v0",
+    );
+    assert_rejected(
+        r#"{"env_id": "CartPole-v1", "state": [0.0, 0.0], "actions": []}"#,
+        "state",
+    );
+    assert_rejected(
+        r#"{"env_id": "CartPole-v1", "state": [0.0, 0.0, 0.0, 0.0], "actions": [2]}"#,
+        "action",
+    );
+    assert_rejected(
+        r#"{"env_id": "Pendulum-v1", "state": [0.0, 0.0], "actions": [[3.5]]}"#,
+        "action",
+    );
+    assert_rejected(r#"{"env_id": "CartPole-v1""#, "JSON");
+}
+
+#[test]
+fn replay_of_a_missing_file_is_an_error_not_a_panic() {
+    let out = rlaif(&["replay", "does-not-exist.json"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does-not-exist.json"));
+}
+
+#[test]
+fn bench_envs_reports_a_rate_for_each_requested_env() {
+    let out = rlaif(
+        &[
+            "bench",
+            "envs",
+            "--env",
+            "CartPole-v1",
+            "--seconds",
+            "0.05",
+            "--json",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value =
+        serde_json::from_slice(out.stdout.trim_ascii()).expect("one JSON line");
+    assert_eq!(line["env_id"], "CartPole-v1");
+    assert!(line["single_steps_per_s"].as_f64().expect("a number") > 0.0);
+    assert!(line["vec_env_steps_per_s"].as_f64().expect("a number") > 0.0);
+}
