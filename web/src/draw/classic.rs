@@ -8,6 +8,8 @@ use wasm_bindgen::JsValue;
 
 const INK: &str = "#222222";
 const ACCENT: &str = "#d1495b";
+/// Torques and pushes, distinct from every body colour.
+const FORCE: &str = "#1d4e89";
 
 /// Maps world coordinates (y up) to canvas pixels (y down).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -102,13 +104,13 @@ fn torque_arrow(
         frame.len(r),
         (-start, -end),
         frame.len(0.05).max(2.0),
-        ACCENT,
+        FORCE,
     )?;
     let tip = (centre.0 + r * end.cos(), centre.1 + r * end.sin());
     let s = amount.signum();
     let dir = (-end.sin() * s, end.cos() * s);
     let head = arrow_head(tip, dir, 0.12).map(|p| frame.at(p));
-    pen.polygon(&head, ACCENT);
+    pen.polygon(&head, FORCE);
     Ok(())
 }
 
@@ -208,9 +210,9 @@ pub fn mountain_car(pen: &Pen, m: &Mountain) -> Result<(), JsValue> {
     if m.push.abs() > 1e-3 && m.push.is_finite() {
         let from = (x, y + 0.14);
         let to = (x + m.push.clamp(-1.0, 1.0) * 0.14, y + 0.14);
-        pen.line(frame.at(from), frame.at(to), 3.0, ACCENT);
+        pen.line(frame.at(from), frame.at(to), 3.0, FORCE);
         let head = arrow_head(to, (m.push, 0.0), 0.035).map(|p| frame.at(p));
-        pen.polygon(&head, ACCENT);
+        pen.polygon(&head, FORCE);
     }
     Ok(())
 }
@@ -234,7 +236,8 @@ pub fn acrobot(pen: &Pen, theta1: f64, theta2: f64, torque: f64) -> Result<(), J
 }
 
 pub fn pendulum(pen: &Pen, theta: f64, torque: f64) -> Result<(), JsValue> {
-    let bound = 2.2;
+    // Tighter than Gymnasium's 2.2 so the unit rod fills the canvas.
+    let bound = 1.3;
     let frame = Frame::fit(pen.w, pen.h, (-bound, bound), (-bound, bound));
     let tip = pendulum_tip(theta);
     pen.line(
