@@ -29,19 +29,17 @@ use rand::rngs::StdRng;
 pub fn entries() -> Vec<Entry> {
     vec![
         Entry::new("CartPole-v1", Family::ClassicControl, |_| {
-            Ok(Box::new(CartPole::new()))
+            Ok(CartPole::new())
         }),
         Entry::new("MountainCar-v0", Family::ClassicControl, |_| {
-            Ok(Box::new(MountainCar::new()))
+            Ok(MountainCar::new())
         }),
         Entry::new("MountainCarContinuous-v0", Family::ClassicControl, |_| {
-            Ok(Box::new(MountainCarContinuous::new()))
+            Ok(MountainCarContinuous::new())
         }),
-        Entry::new("Acrobot-v1", Family::ClassicControl, |_| {
-            Ok(Box::new(Acrobot::new()))
-        }),
+        Entry::new("Acrobot-v1", Family::ClassicControl, |_| Ok(Acrobot::new())),
         Entry::new("Pendulum-v1", Family::ClassicControl, |_| {
-            Ok(Box::new(Pendulum::new()))
+            Ok(Pendulum::new())
         }),
     ]
 }

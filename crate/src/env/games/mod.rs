@@ -51,6 +51,6 @@ pub fn entries() -> Vec<Entry> {
 /// A registry line for game `G` as a single-agent env.
 fn entry<G: Game>(id: &'static str) -> Entry {
     Entry::new(id, Family::Game, move |options| {
-        Ok(Box::new(GameEnv::<G>::new(id, options)?))
+        GameEnv::<G>::new(id, options)
     })
 }

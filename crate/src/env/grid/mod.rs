@@ -17,7 +17,6 @@ pub use observation::{OBS_DIM, VIEW, observed_cell};
 pub use solve::shortest_path;
 pub use world::{FORWARD, GridWorld, N_ACTIONS, PICKUP, TOGGLE, TURN_LEFT, TURN_RIGHT};
 
-use super::Env;
 use super::registry::{Entry, Family, MakeError};
 
 /// The built-in maps as `(name, map text)`; each is registered as `Grid-<name>-v0`.
@@ -52,9 +51,6 @@ pub fn entries() -> Vec<Entry> {
         .collect()
 }
 
-fn make(text: &str) -> Result<Box<dyn Env>, MakeError> {
-    match GridWorld::from_map_text(text) {
-        Ok(world) => Ok(Box::new(world)),
-        Err(e) => Err(MakeError::BadMap(e.to_string())),
-    }
+fn make(text: &str) -> Result<GridWorld, MakeError> {
+    GridWorld::from_map_text(text).map_err(|e| MakeError::BadMap(e.to_string()))
 }
