@@ -147,3 +147,67 @@ fn bench_envs_reports_a_rate_for_each_requested_env() {
     assert!(line["single_steps_per_s"].as_f64().expect("a number") > 0.0);
     assert!(line["vec_env_steps_per_s"].as_f64().expect("a number") > 0.0);
 }
+
+#[test]
+fn train_json_prints_the_summary_and_bad_presets_exit_2() {
+    let dir = std::env::temp_dir().join(format!("rlaif-train-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("m.csv");
+    let out = rlaif(
+        &[
+            "train",
+            "--env",
+            "Grid-Empty-8x8-v0",
+            "--steps",
+            "2048",
+            "--seed",
+            "4",
+            "--json",
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "env_id",
+        "seed",
+        "backend",
+        "env_steps",
+        "episodes",
+        "wall_seconds",
+        "final_mean_return",
+        "solved",
+        "solved_at_step",
+        "solved_at_seconds",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["env_id"], "Grid-Empty-8x8-v0");
+    assert_eq!(v["seed"], 4);
+    assert_eq!(v["env_steps"], 2048);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("kind,env_steps"));
+    assert!(text.lines().any(|l| l.starts_with("update,")));
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"env_id\": 3}").unwrap();
+    let out = rlaif(
+        &[
+            "train",
+            "--env",
+            "CartPole-v1",
+            "--preset",
+            bad.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad experiment config JSON"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

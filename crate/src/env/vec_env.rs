@@ -29,6 +29,19 @@ pub struct VecEnv {
     /// Return and length of the episode that ended this step (valid where `done(i)`).
     pub final_return: Vec<f64>,
     pub final_length: Vec<u32>,
+    /// With per-episode seeding on: the base seed, and how many episodes each env started.
+    episode_seed_base: Option<u64>,
+    episodes_started: Vec<u64>,
+}
+
+/// Seed of env `env`'s `episode`-th episode under per-episode seeding (SplitMix64 mixing).
+pub fn episode_seed(base: u64, env: usize, episode: u64) -> u64 {
+    let mut z = base
+        ^ (env as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ episode.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 impl VecEnv {
@@ -68,6 +81,8 @@ impl VecEnv {
             episode_length: vec![0; n],
             final_return: vec![0.0; n],
             final_length: vec![0; n],
+            episode_seed_base: None,
+            episodes_started: vec![0; n],
         }
     }
 
@@ -104,6 +119,64 @@ impl VecEnv {
         }
         self.terminated.fill(false);
         self.truncated.fill(false);
+    }
+
+    /// Resets every env and turns on per-episode seeding: every episode, including the ones
+    /// auto-reset later, starts from [`episode_seed`]`(base, env, k)`. An episode is then a
+    /// function of its seed and its actions, so a trainer can restore an env mid-episode
+    /// exactly (see [`VecEnv::restore_episode`]).
+    pub fn reset_episode_seeded(&mut self, base: u64) {
+        self.episode_seed_base = Some(base);
+        for i in 0..self.envs.len() {
+            self.episodes_started[i] = 0;
+            self.reset_env(i, Some(episode_seed(base, i, 0)));
+        }
+        self.terminated.fill(false);
+        self.truncated.fill(false);
+    }
+
+    /// Index of env `i`'s running episode under per-episode seeding (0 for the first).
+    pub fn episode_index(&self, i: usize) -> u64 {
+        self.episodes_started[i]
+    }
+
+    /// Puts env `i` back into its `episode`-th episode after `actions` (per-episode seeding
+    /// must be on): resets it with that episode's seed and replays the actions, each
+    /// `act_dim` floats (a discrete action is its index as f32). Returns false if the
+    /// replay ended the episode, which means the actions do not belong to a running episode.
+    pub fn restore_episode(
+        &mut self,
+        i: usize,
+        episode: u64,
+        actions: &[f32],
+    ) -> Result<bool, EnvError> {
+        let Some(base) = self.episode_seed_base else {
+            return Ok(false);
+        };
+        self.episodes_started[i] = episode;
+        self.reset_env(i, Some(episode_seed(base, i, episode)));
+        let discrete = self.n_actions > 0;
+        for a in actions.chunks(self.act_dim.max(1)) {
+            if discrete {
+                self.step_one(i, Action::Discrete(a[0] as usize))?;
+            } else {
+                self.step_one(i, Action::Continuous(a))?;
+            }
+            if self.done(i) {
+                return Ok(false);
+            }
+        }
+        self.terminated[i] = false;
+        self.truncated[i] = false;
+        Ok(true)
+    }
+
+    fn reset_env(&mut self, i: usize, seed: Option<u64>) {
+        let range = i * self.obs_dim..(i + 1) * self.obs_dim;
+        self.envs[i].reset(seed, &mut self.obs[range]);
+        self.episode_return[i] = 0.0;
+        self.episode_length[i] = 0;
+        self.refresh_mask(i);
     }
 
     /// Steps every env with one discrete action each.
@@ -150,7 +223,11 @@ impl VecEnv {
             self.final_length[i] = self.episode_length[i];
             self.episode_return[i] = 0.0;
             self.episode_length[i] = 0;
-            self.envs[i].reset(None, &mut self.obs[range]);
+            let seed = self.episode_seed_base.map(|base| {
+                self.episodes_started[i] += 1;
+                episode_seed(base, i, self.episodes_started[i])
+            });
+            self.envs[i].reset(seed, &mut self.obs[range]);
         }
         self.refresh_mask(i);
         Ok(())
@@ -268,6 +345,36 @@ mod tests {
             Err(EnvError::ActionOutOfRange { action: 5, n: 2 })
         );
         assert!(v.step_continuous(&[0.0, 0.0]).is_err());
+    }
+
+    #[test]
+    fn episode_seeding_makes_episodes_restorable_mid_way() {
+        let opts = EnvOptions::default();
+        let mut a = VecEnv::new("CartPole-v1", 2, &opts).unwrap();
+        a.reset_episode_seeded(9);
+        let mut log = Vec::new();
+        let mut episode = 0;
+        for k in 0..60 {
+            let acts = [k % 2, (k / 3) % 2];
+            a.step_discrete(&acts).unwrap();
+            if a.done(1) {
+                log.clear();
+                episode += 1;
+            } else {
+                log.push(acts[1] as f32);
+            }
+        }
+        assert!(episode > 0, "the test needs an auto-reset");
+        assert_eq!(a.episode_index(1), episode);
+        let mut b = VecEnv::new("CartPole-v1", 2, &opts).unwrap();
+        b.reset_episode_seeded(9);
+        assert!(b.restore_episode(1, episode, &log).unwrap());
+        assert_eq!(a.obs[4..8], b.obs[4..8]);
+        // A different episode index gives a different start.
+        let mut c = VecEnv::new("CartPole-v1", 2, &opts).unwrap();
+        c.reset_episode_seeded(9);
+        c.restore_episode(1, episode + 1, &log).unwrap();
+        assert_ne!(a.obs[4..8], c.obs[4..8]);
     }
 
     #[test]

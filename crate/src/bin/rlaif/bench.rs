@@ -10,6 +10,30 @@ use std::time::{Duration, Instant};
 pub enum BenchCommand {
     /// Environment steps per second, single env and a VecEnv, on one thread, random actions.
     Envs(EnvBenchArgs),
+    /// Milliseconds per PPO minibatch step (forward + backward + Adam) per backend, for
+    /// hidden sizes 64 and 256 and batch sizes 64, 1024 and 8192 (a 4-input, 2-action
+    /// actor-critic like CartPole's).
+    Update(UpdateBenchArgs),
+}
+
+#[derive(Args)]
+pub struct UpdateBenchArgs {
+    /// Backends to measure: ndarray, flex, gpu (default: both CPU backends, and the GPU in a
+    /// build with the `wgpu` feature).
+    #[arg(long = "backend")]
+    backends: Vec<String>,
+    /// Hidden sizes.
+    #[arg(long = "hidden", default_values_t = [64usize, 256])]
+    hidden: Vec<usize>,
+    /// Batch sizes.
+    #[arg(long = "batch", default_values_t = [64usize, 1024, 8192])]
+    batch: Vec<usize>,
+    /// Timed steps per measurement are chosen to take about this many seconds.
+    #[arg(long, default_value_t = 1.0)]
+    seconds: f64,
+    /// Print JSON Lines instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -31,7 +55,70 @@ pub struct EnvBenchArgs {
 pub fn run(command: BenchCommand) -> Result<(), String> {
     match command {
         BenchCommand::Envs(args) => bench_envs(&args),
+        BenchCommand::Update(args) => bench_update(&args),
     }
+}
+
+fn bench_update(args: &UpdateBenchArgs) -> Result<(), String> {
+    use rlaif::agent::ActionSpec;
+    use rlaif::backend::{CpuBackend, gpu_device};
+    let names = if args.backends.is_empty() {
+        let mut v = vec!["ndarray".to_string(), "flex".to_string()];
+        if cfg!(feature = "wgpu") {
+            v.push("gpu".into());
+        }
+        v
+    } else {
+        args.backends.clone()
+    };
+    if !args.json {
+        println!(
+            "{:<10} {:>6} {:>6} {:>12}",
+            "backend", "hidden", "batch", "ms/step"
+        );
+    }
+    let start = Instant::now();
+    let mut clock = move || start.elapsed().as_secs_f64();
+    for name in &names {
+        let device = match name.as_str() {
+            "ndarray" => CpuBackend::NdArray.device(),
+            "flex" => CpuBackend::Flex.device(),
+            "gpu" => match gpu_device() {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("rlaif: gpu: {e}; skipped");
+                    continue;
+                }
+            },
+            other => return Err(format!("unknown backend '{other}' (ndarray, flex, gpu)")),
+        };
+        for &hidden in &args.hidden {
+            for &batch in &args.batch {
+                let action = ActionSpec::Discrete {
+                    n: 2,
+                    masked: false,
+                };
+                // One probe step sizes the run to about `seconds`.
+                let probe = rlaif::backend::time_minibatch_steps(
+                    &device, 4, action, hidden, batch, 1, 1, &mut clock,
+                );
+                let steps = ((args.seconds * 1000.0 / probe.max(0.01)) as usize).clamp(3, 2000);
+                let ms = rlaif::backend::time_minibatch_steps(
+                    &device, 4, action, hidden, batch, 2, steps, &mut clock,
+                );
+                if args.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"backend": name, "hidden": hidden, "batch": batch,
+                            "ms_per_step": ms, "steps": steps})
+                    );
+                } else {
+                    println!("{name:<10} {hidden:>6} {batch:>6} {ms:>12.3}");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A pool of pre-drawn random numbers, so the benchmark measures the env, not the RNG.

@@ -3,6 +3,7 @@
 mod bench;
 mod envs;
 mod replay;
+mod train;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum Command {
         /// The replay file, or `-` for standard input.
         file: String,
     },
+    /// Train PPO on an environment.
+    Train(train::TrainArgs),
     /// Measure speed.
     Bench {
         #[command(subcommand)]
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Envs { json } => envs::run(json),
         Command::Replay { file } => replay::run(&file),
         Command::Bench { what } => bench::run(what),
+        Command::Train(args) => train::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,205 @@
+//! `rlaif train`: trains PPO on one env, with a progress bar, a metrics CSV, checkpoints and
+//! a JSON summary.
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rlaif::backend::{self, BackendChoice};
+use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Trainer};
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// Environment id (see `rlaif envs`).
+    #[arg(long)]
+    env: String,
+    /// Experiment config JSON (default: the env's built-in preset).
+    #[arg(long)]
+    preset: Option<String>,
+    /// Total environment steps (overrides the preset).
+    #[arg(long)]
+    steps: Option<u64>,
+    /// Seed (overrides the preset).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Number of envs stepped together (overrides the preset).
+    #[arg(long)]
+    n_envs: Option<usize>,
+    /// cpu, gpu or auto (times both on the actual model and keeps the faster).
+    #[arg(long, default_value = "cpu")]
+    backend: BackendChoice,
+    /// Write per-episode and per-update metrics to this CSV file.
+    #[arg(long)]
+    csv: Option<String>,
+    /// Write a checkpoint of the run to this file at the end.
+    #[arg(long)]
+    checkpoint: Option<String>,
+    /// Resume the run saved in this checkpoint file (its config wins over the flags, except
+    /// --steps, which extends the run).
+    #[arg(long)]
+    resume: Option<String>,
+    /// Print a JSON summary on stdout and no progress bar.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &TrainArgs) -> Result<(), String> {
+    let mut config = match &args.preset {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            ExperimentConfig::from_json(&text).map_err(|e| format!("{path}: {e}"))?
+        }
+        None => ExperimentConfig::preset(&args.env).map_err(|e| e.to_string())?,
+    };
+    config.env_id = args.env.clone();
+    if let Some(s) = args.steps {
+        config.total_steps = s;
+    }
+    if let Some(s) = args.seed {
+        config.seed = s;
+    }
+    if let Some(n) = args.n_envs {
+        config.n_envs = n;
+    }
+    config.validate().map_err(|e| e.to_string())?;
+    rlaif::env::make(&config.env_id).map_err(|e| e.to_string())?;
+
+    let start = Instant::now();
+    let clock = move || start.elapsed().as_secs_f64();
+    let selected = backend::select(args.backend, |device| {
+        time_actual_model(&config, device, &mut { clock })
+    });
+    for note in &selected.notes {
+        eprintln!("rlaif: {note}");
+    }
+    let mut trainer = match &args.resume {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let mut t = Trainer::resume(&bytes, &selected.device, Some(&args.env))
+                .map_err(|e| format!("{path}: {e}"))?;
+            if let Some(s) = args.steps {
+                t.set_total_steps(s);
+            }
+            t
+        }
+        None => Trainer::new(config, &selected.device).map_err(|e| e.to_string())?,
+    };
+    let train_start = Instant::now();
+    trainer.set_clock(move || train_start.elapsed().as_secs_f64());
+
+    let total = trainer.config().total_steps;
+    let bar = if args.json || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  {per_sec}  ETA {eta}")
+                .map_err(|e| e.to_string())?,
+        );
+        bar
+    };
+    bar.set_position(trainer.env_steps());
+    let mut csv_file = match &args.csv {
+        Some(path) => {
+            Some(std::fs::File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?)
+        }
+        None => None,
+    };
+    let mut csv = CsvWriter::new();
+    let mut text = String::new();
+    // Slices of about a second of work keep the bar and the CSV flowing.
+    let slice = (trainer.config().batch_size() as u64).max(1);
+    while !trainer.is_finished() {
+        let result = trainer.step_slice(slice);
+        let metrics = trainer.drain_metrics();
+        if let Some(file) = &mut csv_file {
+            text.clear();
+            csv.write(&metrics, &mut text);
+            file.write_all(text.as_bytes())
+                .map_err(|e| format!("writing the CSV: {e}"))?;
+        }
+        if metrics.iter().any(|m| matches!(m, Metric::Update(_))) {
+            let mean = trainer
+                .mean_return()
+                .map_or("-".to_string(), |m| format!("{m:.1}"));
+            bar.set_message(format!(
+                "{} episodes, mean return {mean}",
+                trainer.episodes()
+            ));
+        }
+        bar.set_position(trainer.env_steps());
+        result.map_err(|e| e.to_string())?;
+    }
+    bar.finish_and_clear();
+    let wall = train_start.elapsed().as_secs_f64();
+    if let Some(path) = &args.checkpoint {
+        let bytes = trainer.checkpoint().map_err(|e| e.to_string())?;
+        std::fs::write(path, bytes).map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
+    let final_mean = trainer.mean_return();
+    let solved = match (trainer.reward_threshold(), final_mean) {
+        (Some(t), Some(m)) => m >= t,
+        _ => false,
+    };
+    if args.json {
+        let summary = serde_json::json!({
+            "env_id": trainer.config().env_id,
+            "seed": trainer.config().seed,
+            "backend": selected.name,
+            "env_steps": trainer.env_steps(),
+            "episodes": trainer.episodes(),
+            "wall_seconds": wall,
+            "final_mean_return": final_mean,
+            "solved": solved,
+            "solved_at_step": trainer.solved_at(),
+            "solved_at_seconds": trainer.solved_seconds(),
+        });
+        println!("{summary}");
+    } else {
+        eprintln!(
+            "{}: {} steps, {} episodes in {wall:.2} s on {}; mean return of the last 20 episodes {}{}",
+            trainer.config().env_id,
+            trainer.env_steps(),
+            trainer.episodes(),
+            selected.name,
+            final_mean.map_or("-".into(), |m| format!("{m:.2}")),
+            match trainer.solved_at() {
+                Some(s) => format!("; solved at step {s}"),
+                None => String::new(),
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Times a few PPO minibatch steps of this run's model on `device` (for `--backend auto`).
+fn time_actual_model(
+    config: &ExperimentConfig,
+    device: &burn::tensor::Device,
+    clock: &mut dyn FnMut() -> f64,
+) -> f64 {
+    let Ok(env) = rlaif::env::make(&config.env_id) else {
+        return f64::INFINITY;
+    };
+    let spec = env.spec();
+    let action = match &spec.action_space {
+        rlaif::env::Space::Discrete { n } => rlaif::agent::ActionSpec::Discrete {
+            n: *n,
+            masked: false,
+        },
+        rlaif::env::Space::Box { low, .. } => {
+            rlaif::agent::ActionSpec::Continuous { dim: low.len() }
+        }
+    };
+    backend::time_minibatch_steps(
+        device,
+        spec.observation_space.flat_dim(),
+        action,
+        config.ppo.hidden,
+        config.ppo.minibatch_size.min(config.batch_size()),
+        2,
+        5,
+        clock,
+    )
+}

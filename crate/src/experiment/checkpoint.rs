@@ -1,0 +1,348 @@
+//! Checkpoints: a whole run in one portable byte string.
+//!
+//! Layout (little-endian): the magic `RLAIFCKP`, a `u32` format version, then sections
+//! `[u32 tag][u64 length][bytes]`, and last an FNV-1a 64 checksum of everything before it.
+//! Sections hold the config (JSON), the weights and the Adam state (burn's burnpack
+//! records), the observation statistics, the RNG state, the counters, the partial rollout and
+//! each env's running episode (its index and actions, replayed on load: an episode is a
+//! function of its seed and actions, which also restores the envs' own generators).
+//!
+//! On the CPU a resumed run continues exactly as the uninterrupted one would.
+
+use super::config::ExperimentConfig;
+use super::trainer::{TrainError, Trainer};
+use crate::agent::normalize::RunningNorm;
+use crate::agent::rng::AgentRng;
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+
+const MAGIC: &[u8; 8] = b"RLAIFCKP";
+const VERSION: u32 = 1;
+
+const CONFIG: u32 = 1;
+const MODEL: u32 = 2;
+const OPTIM: u32 = 3;
+const NORM: u32 = 4;
+const RNG: u32 = 5;
+const COUNTERS: u32 = 6;
+const ROLLOUT: u32 = 7;
+const EPISODES: u32 = 8;
+
+/// Why a checkpoint was rejected.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("not an rlaif checkpoint (bad magic bytes)")]
+    BadMagic,
+    #[error("checkpoint format version {0} is not supported (this build reads version {VERSION})")]
+    Version(u32),
+    #[error("checkpoint is truncated or corrupt ({0})")]
+    Corrupt(String),
+    #[error("checkpoint does not match: {0}")]
+    Mismatch(String),
+}
+
+fn corrupt(what: &str) -> CheckpointError {
+    CheckpointError::Corrupt(what.to_string())
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Little-endian writer of one section.
+#[derive(Default)]
+struct W(Vec<u8>);
+
+impl W {
+    fn u64(&mut self, x: u64) {
+        self.0.extend_from_slice(&x.to_le_bytes());
+    }
+    fn f64(&mut self, x: f64) {
+        self.0.extend_from_slice(&x.to_le_bytes());
+    }
+    fn f32s(&mut self, xs: &[f32]) {
+        self.u64(xs.len() as u64);
+        for x in xs {
+            self.0.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    fn f64s(&mut self, xs: &[f64]) {
+        self.u64(xs.len() as u64);
+        xs.iter().for_each(|&x| self.f64(x));
+    }
+    fn bools(&mut self, xs: &[bool]) {
+        self.u64(xs.len() as u64);
+        self.0.extend(xs.iter().map(|&b| b as u8));
+    }
+}
+
+/// Little-endian reader; every read is bounds-checked.
+struct R<'a> {
+    b: &'a [u8],
+    what: &'static str,
+}
+
+impl<'a> R<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], CheckpointError> {
+        if self.b.len() < n {
+            return Err(corrupt(self.what));
+        }
+        let (h, t) = self.b.split_at(n);
+        self.b = t;
+        Ok(h)
+    }
+    fn u64(&mut self) -> Result<u64, CheckpointError> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().map_err(|_| corrupt(self.what))?,
+        ))
+    }
+    fn f64(&mut self) -> Result<f64, CheckpointError> {
+        Ok(f64::from_bits(self.u64()?))
+    }
+    fn len(&mut self, elem: usize) -> Result<usize, CheckpointError> {
+        let n = self.u64()? as usize;
+        if n.checked_mul(elem).is_none_or(|b| b > self.b.len()) {
+            return Err(corrupt(self.what));
+        }
+        Ok(n)
+    }
+    fn f32s(&mut self) -> Result<Vec<f32>, CheckpointError> {
+        let n = self.len(4)?;
+        let raw = self.take(n * 4)?;
+        Ok(raw
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+    fn f64s(&mut self) -> Result<Vec<f64>, CheckpointError> {
+        let n = self.len(8)?;
+        (0..n).map(|_| self.f64()).collect()
+    }
+    fn bools(&mut self) -> Result<Vec<bool>, CheckpointError> {
+        let n = self.len(1)?;
+        Ok(self.take(n)?.iter().map(|&b| b != 0).collect())
+    }
+}
+
+impl Trainer {
+    /// The whole run as bytes (see the module docs). Call between slices.
+    pub fn checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        let mut section = |tag: u32, body: &[u8]| {
+            out.extend_from_slice(&tag.to_le_bytes());
+            out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+            out.extend_from_slice(body);
+        };
+        section(CONFIG, self.config.to_json().as_bytes());
+        let model = self
+            .ppo
+            .model
+            .clone()
+            .into_record()
+            .into_bytes()
+            .map_err(|e| CheckpointError::Corrupt(format!("weights: {e}")))?;
+        section(MODEL, &model);
+        let optim = self
+            .ppo
+            .optim
+            .into_bytes()
+            .map_err(|e| CheckpointError::Corrupt(format!("optimizer: {e}")))?;
+        section(OPTIM, &optim);
+        let mut w = W::default();
+        if let Some(n) = &self.norm {
+            w.f64s(&n.mean);
+            w.f64s(&n.var);
+            w.f64(n.count);
+            w.f64(n.clip as f64);
+        }
+        section(NORM, &w.0);
+        let mut w = W::default();
+        self.rng.state().iter().for_each(|&s| w.u64(s));
+        section(RNG, &w.0);
+        let mut w = W::default();
+        w.u64(self.env_steps);
+        w.u64(self.episodes);
+        w.u64(self.updates);
+        w.u64(self.solved_at.map_or(u64::MAX, |s| s));
+        w.f64s(&self.recent.iter().copied().collect::<Vec<_>>());
+        section(COUNTERS, &w.0);
+        let b = &self.buf;
+        let rows = b.len * b.n_envs;
+        let mut w = W::default();
+        w.u64(b.len as u64);
+        w.f32s(&b.obs[..rows * b.obs_dim]);
+        w.f32s(&b.actions[..rows * b.act_dim]);
+        w.bools(&b.masks[..rows * b.mask_dim]);
+        w.f32s(&b.log_probs[..rows]);
+        w.f32s(&b.values[..rows]);
+        w.f32s(&b.rewards[..rows]);
+        w.bools(&b.dones[..rows]);
+        w.f32s(&b.bootstrap[..rows]);
+        section(ROLLOUT, &w.0);
+        let mut w = W::default();
+        for (i, actions) in self.episode_actions.iter().enumerate() {
+            w.u64(self.env.episode_index(i));
+            w.f32s(actions);
+        }
+        section(EPISODES, &w.0);
+        let sum = fnv1a(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        Ok(out)
+    }
+
+    /// Restores a run from [`Trainer::checkpoint`] bytes on `device`. With `expected_env`,
+    /// a checkpoint of another env is rejected.
+    pub fn resume(
+        bytes: &[u8],
+        device: &Device,
+        expected_env: Option<&str>,
+    ) -> Result<Trainer, TrainError> {
+        let sections = parse(bytes)?;
+        let get = |tag: u32, what: &'static str| -> Result<R<'_>, CheckpointError> {
+            sections
+                .iter()
+                .find(|(t, _)| *t == tag)
+                .map(|(_, b)| R { b, what })
+                .ok_or_else(|| CheckpointError::Corrupt(format!("missing {what}")))
+        };
+        let config_text = std::str::from_utf8(get(CONFIG, "config")?.b)
+            .map_err(|_| corrupt("config is not UTF-8"))?;
+        let config = ExperimentConfig::from_json(config_text)
+            .map_err(|e| CheckpointError::Corrupt(e.to_string()))?;
+        if let Some(env) = expected_env
+            && env != config.env_id
+        {
+            return Err(CheckpointError::Mismatch(format!(
+                "the checkpoint is a run of {}, not {env}",
+                config.env_id
+            ))
+            .into());
+        }
+        let mut t = Trainer::new(config, device)?;
+
+        let record =
+            ModuleRecord::from_bytes(Bytes::from_bytes_vec(get(MODEL, "weights")?.b.to_vec()))
+                .map_err(|e| CheckpointError::Corrupt(format!("weights: {e}")))?;
+        t.ppo.model = t
+            .ppo
+            .model
+            .clone()
+            .try_load_record(record)
+            .map_err(|e| CheckpointError::Mismatch(format!("weights: {e}")))?;
+        let optim = std::mem::replace(&mut t.ppo.optim, burn::optim::AdamConfig::new().init());
+        t.ppo.optim = optim
+            .from_bytes(Bytes::from_bytes_vec(get(OPTIM, "optimizer")?.b.to_vec()))
+            .map_err(|e| CheckpointError::Corrupt(format!("optimizer: {e}")))?;
+        t.refresh_policy();
+
+        let mut r = get(NORM, "normaliser")?;
+        if let Some(norm) = &mut t.norm {
+            let mean = r.f64s()?;
+            let var = r.f64s()?;
+            let count = r.f64()?;
+            let clip = r.f64()? as f32;
+            if mean.len() != norm.dim() || var.len() != norm.dim() {
+                return Err(corrupt("normaliser size").into());
+            }
+            *norm = RunningNorm {
+                mean,
+                var,
+                count,
+                clip,
+            };
+        }
+        let mut r = get(RNG, "rng")?;
+        let state = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
+        t.rng = AgentRng::from_state(state).ok_or_else(|| corrupt("rng state"))?;
+        let mut r = get(COUNTERS, "counters")?;
+        t.env_steps = r.u64()?;
+        t.episodes = r.u64()?;
+        t.updates = r.u64()?;
+        t.solved_at = Some(r.u64()?).filter(|&s| s != u64::MAX);
+        t.recent = r.f64s()?.into();
+
+        let mut r = get(ROLLOUT, "rollout")?;
+        let b = &mut t.buf;
+        let len = r.u64()? as usize;
+        if len >= b.n_steps {
+            return Err(corrupt("rollout length").into());
+        }
+        let rows = len * b.n_envs;
+        let fill_f = |dst: &mut [f32], src: Vec<f32>| -> Result<(), CheckpointError> {
+            if src.len() != dst.len() {
+                return Err(corrupt("rollout size"));
+            }
+            dst.copy_from_slice(&src);
+            Ok(())
+        };
+        fill_f(&mut b.obs[..rows * b.obs_dim], r.f32s()?)?;
+        fill_f(&mut b.actions[..rows * b.act_dim], r.f32s()?)?;
+        let masks = r.bools()?;
+        if masks.len() != rows * b.mask_dim {
+            return Err(corrupt("rollout masks").into());
+        }
+        b.masks[..rows * b.mask_dim].copy_from_slice(&masks);
+        fill_f(&mut b.log_probs[..rows], r.f32s()?)?;
+        fill_f(&mut b.values[..rows], r.f32s()?)?;
+        fill_f(&mut b.rewards[..rows], r.f32s()?)?;
+        let dones = r.bools()?;
+        if dones.len() != rows {
+            return Err(corrupt("rollout dones").into());
+        }
+        b.dones[..rows].copy_from_slice(&dones);
+        fill_f(&mut b.bootstrap[..rows], r.f32s()?)?;
+        b.len = len;
+
+        let mut r = get(EPISODES, "episodes")?;
+        let mut episodes = Vec::with_capacity(t.config.n_envs);
+        for i in 0..t.config.n_envs {
+            episodes.push(r.u64()?);
+            t.episode_actions[i] = r.f32s()?;
+        }
+        t.restore_envs(&episodes)?;
+        Ok(t)
+    }
+}
+
+/// Checks magic, version and checksum, and splits the sections.
+fn parse(bytes: &[u8]) -> Result<Vec<(u32, &[u8])>, CheckpointError> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(CheckpointError::BadMagic);
+    }
+    if bytes.len() < MAGIC.len() + 4 + 8 {
+        return Err(corrupt("too short"));
+    }
+    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if version != VERSION {
+        return Err(CheckpointError::Version(version));
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 8);
+    let sum = u64::from_le_bytes(sum.try_into().map_err(|_| corrupt("checksum"))?);
+    if fnv1a(body) != sum {
+        return Err(corrupt("checksum mismatch"));
+    }
+    let mut rest = &body[12..];
+    let mut sections = Vec::new();
+    while !rest.is_empty() {
+        if rest.len() < 12 {
+            return Err(corrupt("section header"));
+        }
+        let tag = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+        let len = u64::from_le_bytes(rest[4..12].try_into().map_err(|_| corrupt("section"))?);
+        let len = usize::try_from(len).map_err(|_| corrupt("section length"))?;
+        if rest.len() - 12 < len {
+            return Err(corrupt("section length"));
+        }
+        sections.push((tag, &rest[12..12 + len]));
+        rest = &rest[12 + len..];
+    }
+    Ok(sections)
+}

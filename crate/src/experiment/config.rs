@@ -1,0 +1,177 @@
+//! `ExperimentConfig`: everything that defines a run, as JSON.
+//!
+//! Per-env presets live in `static/presets/<env-id>.json`, the one source of truth for the
+//! CLI and the page; the built-in ones are compiled in so the wasm build has them too.
+
+use crate::agent::PpoConfig;
+use serde::{Deserialize, Serialize};
+
+/// A run: which env, how long, how many envs, and the PPO hyperparameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    pub env_id: String,
+    #[serde(default)]
+    pub seed: u64,
+    /// Environment steps to train for (all envs together).
+    pub total_steps: u64,
+    /// Envs stepped together; every rollout step is one batched forward for all of them.
+    pub n_envs: usize,
+    /// Normalise observations with running statistics (control tasks).
+    #[serde(default)]
+    pub normalize_obs: bool,
+    /// Mean return over the last 20 episodes that counts as solved; `None` uses the env's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_threshold: Option<f64>,
+    #[serde(default)]
+    pub ppo: PpoConfig,
+    /// Free text: where the numbers come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// Why a config was rejected.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("bad experiment config JSON: {0}")]
+    Json(String),
+    #[error("bad experiment config: {0}")]
+    Invalid(String),
+}
+
+/// The built-in presets, by env id.
+const PRESETS: &[(&str, &str)] = &[
+    (
+        "CartPole-v1",
+        include_str!("../../../static/presets/CartPole-v1.json"),
+    ),
+    (
+        "Acrobot-v1",
+        include_str!("../../../static/presets/Acrobot-v1.json"),
+    ),
+    (
+        "MountainCar-v0",
+        include_str!("../../../static/presets/MountainCar-v0.json"),
+    ),
+    (
+        "MountainCarContinuous-v0",
+        include_str!("../../../static/presets/MountainCarContinuous-v0.json"),
+    ),
+    (
+        "Pendulum-v1",
+        include_str!("../../../static/presets/Pendulum-v1.json"),
+    ),
+    (
+        "Grid-Empty-8x8-v0",
+        include_str!("../../../static/presets/Grid-Empty-8x8-v0.json"),
+    ),
+    (
+        "Grid-DoorKey-8x8-v0",
+        include_str!("../../../static/presets/Grid-DoorKey-8x8-v0.json"),
+    ),
+    (
+        "ConnectFour-v0",
+        include_str!("../../../static/presets/ConnectFour-v0.json"),
+    ),
+    (
+        "TicTacToe-v0",
+        include_str!("../../../static/presets/TicTacToe-v0.json"),
+    ),
+];
+
+/// The fallback for envs without a preset of their own.
+const DEFAULT_PRESET: &str = include_str!("../../../static/presets/default.json");
+
+impl ExperimentConfig {
+    /// Parses and validates a config.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let config: Self =
+            serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The built-in preset for `env_id`, or the default preset with `env_id` filled in.
+    pub fn preset(env_id: &str) -> Result<Self, ConfigError> {
+        match PRESETS.iter().find(|(id, _)| *id == env_id) {
+            Some((_, text)) => Self::from_json(text),
+            None => {
+                let mut c: Self = serde_json::from_str(DEFAULT_PRESET)
+                    .map_err(|e| ConfigError::Json(e.to_string()))?;
+                c.env_id = env_id.to_string();
+                c.validate()?;
+                Ok(c)
+            }
+        }
+    }
+
+    /// Ids with a preset of their own.
+    pub fn preset_ids() -> impl Iterator<Item = &'static str> {
+        PRESETS.iter().map(|(id, _)| *id)
+    }
+
+    /// Range checks that serde cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError::Invalid(m));
+        if self.env_id.is_empty() {
+            return bad("env_id is empty".into());
+        }
+        if self.n_envs == 0 {
+            return bad("n_envs must be at least 1".into());
+        }
+        if self.total_steps == 0 {
+            return bad("total_steps must be at least 1".into());
+        }
+        if let Some(t) = self.reward_threshold
+            && !t.is_finite()
+        {
+            return bad("reward_threshold must be finite".into());
+        }
+        self.ppo.validate().map_err(ConfigError::Invalid)
+    }
+
+    /// Transitions per rollout.
+    pub fn batch_size(&self) -> usize {
+        self.n_envs * self.ppo.n_steps
+    }
+
+    /// Updates in the whole run (the learning-rate schedule's length).
+    pub fn total_updates(&self) -> u64 {
+        self.total_steps.div_ceil(self.batch_size() as u64).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_preset_parses_and_names_its_env() {
+        for (id, text) in PRESETS {
+            let c = ExperimentConfig::from_json(text).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(&c.env_id, id);
+            assert!(crate::env::registry::ids().iter().any(|x| x == id), "{id}");
+        }
+        let c = ExperimentConfig::preset("Grid-FourRooms-v0").unwrap();
+        assert_eq!(c.env_id, "Grid-FourRooms-v0");
+    }
+
+    #[test]
+    fn bad_preset_json_is_rejected_with_a_message() {
+        let e = ExperimentConfig::from_json("{\"env_id\": \"CartPole-v1\"").unwrap_err();
+        assert!(matches!(e, ConfigError::Json(_)), "{e}");
+        let unknown = r#"{"env_id":"CartPole-v1","total_steps":10,"n_envs":1,"lr":3}"#;
+        let e = ExperimentConfig::from_json(unknown).unwrap_err();
+        assert!(e.to_string().contains("unknown field `lr`"), "{e}");
+        let zero = r#"{"env_id":"CartPole-v1","total_steps":10,"n_envs":0}"#;
+        let e = ExperimentConfig::from_json(zero).unwrap_err();
+        assert!(e.to_string().contains("n_envs"), "{e}");
+        let gamma = r#"{"env_id":"CartPole-v1","total_steps":10,"n_envs":1,"ppo":{"gamma":1.5}}"#;
+        let e = ExperimentConfig::from_json(gamma).unwrap_err();
+        assert!(e.to_string().contains("ppo.gamma"), "{e}");
+    }
+}

@@ -1,0 +1,92 @@
+//! The metrics stream: one record per finished episode and one per PPO update, and a CSV
+//! writer for them. Wall-clock figures come from the caller's clock and are absent without
+//! one, so a run without a clock writes a byte-for-byte reproducible CSV.
+
+use crate::agent::UpdateStats;
+use std::fmt::Write as _;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpisodeMetrics {
+    /// Environment steps (all envs) when the episode ended.
+    pub env_steps: u64,
+    /// 1-based count of finished episodes.
+    pub episode: u64,
+    pub env_index: usize,
+    pub episode_return: f64,
+    pub length: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UpdateMetrics {
+    /// 1-based update count.
+    pub update: u64,
+    pub env_steps: u64,
+    pub learning_rate: f64,
+    pub stats: UpdateStats,
+    /// Mean return of the last 20 episodes (NaN before the first).
+    pub mean_return: f64,
+    /// Environment steps per second since the previous update, by the caller's clock.
+    pub steps_per_second: Option<f64>,
+    /// Seconds since training started, by the caller's clock.
+    pub wall_seconds: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Metric {
+    Episode(EpisodeMetrics),
+    Update(UpdateMetrics),
+}
+
+/// Formats metrics as CSV rows with one shared header; the `kind` column says which.
+#[derive(Default)]
+pub struct CsvWriter {
+    header_written: bool,
+}
+
+pub const CSV_HEADER: &str = "kind,env_steps,episode,env_index,return,length,update,learning_rate,\
+policy_loss,value_loss,entropy,approx_kl,clip_fraction,explained_variance,mean_return,\
+steps_per_second,wall_seconds";
+
+fn opt(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.3}")).unwrap_or_default()
+}
+
+impl CsvWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends the rows for `metrics` (and the header before the first) to `out`.
+    pub fn write(&mut self, metrics: &[Metric], out: &mut String) {
+        if !self.header_written {
+            out.push_str(CSV_HEADER);
+            out.push('\n');
+            self.header_written = true;
+        }
+        for m in metrics {
+            let _ = match m {
+                Metric::Episode(e) => writeln!(
+                    out,
+                    "episode,{},{},{},{},{},,,,,,,,,,,",
+                    e.env_steps, e.episode, e.env_index, e.episode_return, e.length
+                ),
+                Metric::Update(u) => writeln!(
+                    out,
+                    "update,{},,,,,{},{},{},{},{},{},{},{},{},{},{}",
+                    u.env_steps,
+                    u.update,
+                    u.learning_rate,
+                    u.stats.policy_loss,
+                    u.stats.value_loss,
+                    u.stats.entropy,
+                    u.stats.approx_kl,
+                    u.stats.clip_fraction,
+                    u.stats.explained_variance,
+                    u.mean_return,
+                    opt(u.steps_per_second),
+                    opt(u.wall_seconds)
+                ),
+            };
+        }
+    }
+}

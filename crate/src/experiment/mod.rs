@@ -1,0 +1,12 @@
+//! Experiments: a config (env + PPO hyperparameters, with presets per env), the trainer the
+//! CLI and the page share, its metrics stream and checkpoints.
+
+pub mod checkpoint;
+pub mod config;
+pub mod metrics;
+pub mod trainer;
+
+pub use checkpoint::CheckpointError;
+pub use config::{ConfigError, ExperimentConfig};
+pub use metrics::{CsvWriter, EpisodeMetrics, Metric, UpdateMetrics};
+pub use trainer::{SliceReport, TrainError, Trainer};

@@ -1,0 +1,420 @@
+//! The trainer the CLI and the page share: a `VecEnv` and a PPO agent, advanced in slices.
+//!
+//! [`Trainer::step_slice`] runs rollout steps (each one batched forward for all envs) up to a
+//! budget of env steps, and a PPO update whenever the rollout is full, then returns so that a
+//! page can draw between slices. Pausing is just not calling it. Finished episodes and updates
+//! are queued as [`Metric`]s for the caller to drain.
+
+use super::config::ExperimentConfig;
+use super::metrics::{EpisodeMetrics, Metric, UpdateMetrics};
+use crate::agent::normalize::RunningNorm;
+use crate::agent::rollout::RolloutBuffer;
+use crate::agent::{ActionSpec, AgentRng, NonFiniteLoss, Ppo};
+use crate::env::registry::MakeError;
+use crate::env::{EnvError, EnvOptions, Space, VecEnv};
+use burn::tensor::Device;
+use std::collections::VecDeque;
+
+/// Episodes averaged for the "mean return" and the solved test.
+pub const MEAN_WINDOW: usize = 20;
+
+/// Why training stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Config(#[from] super::config::ConfigError),
+    #[error(transparent)]
+    Make(#[from] MakeError),
+    #[error("environment error: {0}")]
+    Env(#[from] EnvError),
+    #[error(transparent)]
+    NonFinite(#[from] NonFiniteLoss),
+    #[error(transparent)]
+    Checkpoint(#[from] super::checkpoint::CheckpointError),
+}
+
+/// What one slice did.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SliceReport {
+    pub env_steps: u64,
+    pub updates: u64,
+    /// The run reached its total steps.
+    pub finished: bool,
+}
+
+pub struct Trainer {
+    pub(crate) config: ExperimentConfig,
+    pub(crate) env: VecEnv,
+    pub(crate) ppo: Ppo,
+    pub(crate) buf: RolloutBuffer,
+    pub(crate) norm: Option<RunningNorm>,
+    pub(crate) rng: AgentRng,
+    pub(crate) env_steps: u64,
+    pub(crate) episodes: u64,
+    pub(crate) updates: u64,
+    /// Actions of each env's running episode (as sent to the env), for exact resume.
+    pub(crate) episode_actions: Vec<Vec<f32>>,
+    /// Returns of the most recent episodes, newest last.
+    pub(crate) recent: VecDeque<f64>,
+    pub(crate) solved_at: Option<u64>,
+    threshold: Option<f64>,
+    action: ActionSpec,
+    bounds: Option<(Vec<f32>, Vec<f32>)>,
+    metrics: Vec<Metric>,
+    clock: Option<Box<dyn FnMut() -> f64>>,
+    clock_start: f64,
+    last_update_clock: (f64, u64),
+    solved_seconds: Option<f64>,
+    // Scratch, allocated once.
+    net_obs: Vec<f32>,
+    packed: Vec<f32>,
+    discrete: Vec<usize>,
+    env_actions: Vec<f32>,
+    truncated_rows: Vec<usize>,
+    final_obs: Vec<f32>,
+}
+
+impl Trainer {
+    /// A fresh run on `device` (a plain device; see [`crate::backend`]).
+    pub fn new(config: ExperimentConfig, device: &Device) -> Result<Self, TrainError> {
+        config.validate()?;
+        let mut env = VecEnv::new(&config.env_id, config.n_envs, &EnvOptions::default())?;
+        env.reset_episode_seeded(crate::agent::rng::mix_seed(config.seed, 100));
+        let spec = env.spec().clone();
+        let obs_dim = spec.observation_space.flat_dim();
+        let (action, bounds) = match &spec.action_space {
+            Space::Discrete { n } => {
+                // Only games restrict moves; masks cost a tensor per minibatch otherwise.
+                let masked = matches!(
+                    crate::env::registry::entries()
+                        .iter()
+                        .find(|e| e.id == config.env_id)
+                        .map(|e| e.family),
+                    Some(crate::env::registry::Family::Game)
+                );
+                (ActionSpec::Discrete { n: *n, masked }, None)
+            }
+            Space::Box { low, high, .. } => (
+                ActionSpec::Continuous { dim: low.len() },
+                Some((low.clone(), high.clone())),
+            ),
+        };
+        let mask_dim = match action {
+            ActionSpec::Discrete { n, masked: true } => n,
+            _ => 0,
+        };
+        let ppo = Ppo::new(
+            config.ppo.clone(),
+            obs_dim,
+            action,
+            crate::agent::rng::mix_seed(config.seed, 200),
+            device,
+        );
+        let n = config.n_envs;
+        let buf = RolloutBuffer::new(
+            n,
+            config.ppo.n_steps,
+            obs_dim,
+            action.stored_dim(),
+            mask_dim,
+        );
+        let threshold = config.reward_threshold.or(spec.reward_threshold);
+        Ok(Self {
+            norm: config
+                .normalize_obs
+                .then(|| RunningNorm::new(obs_dim, 10.0)),
+            rng: AgentRng::new(crate::agent::rng::mix_seed(config.seed, 300)),
+            env_steps: 0,
+            episodes: 0,
+            updates: 0,
+            episode_actions: vec![Vec::new(); n],
+            recent: VecDeque::with_capacity(MEAN_WINDOW + 1),
+            solved_at: None,
+            threshold,
+            action,
+            bounds,
+            metrics: Vec::new(),
+            clock: None,
+            clock_start: 0.0,
+            last_update_clock: (0.0, 0),
+            solved_seconds: None,
+            net_obs: vec![0.0; n * obs_dim],
+            packed: Vec::new(),
+            discrete: vec![0; n],
+            env_actions: vec![0.0; n * action.stored_dim()],
+            truncated_rows: Vec::with_capacity(n),
+            final_obs: Vec::with_capacity(n * obs_dim),
+            config,
+            env,
+            ppo,
+            buf,
+        })
+    }
+
+    /// Gives the trainer a clock (seconds, any origin) for steps/s and wall-time metrics.
+    pub fn set_clock(&mut self, mut clock: impl FnMut() -> f64 + 'static) {
+        let now = clock();
+        self.clock_start = now;
+        self.last_update_clock = (now, self.env_steps);
+        self.clock = Some(Box::new(clock));
+    }
+
+    /// Changes the run's length (e.g. to extend a resumed run); the learning-rate schedule
+    /// follows the new length from here on.
+    pub fn set_total_steps(&mut self, total_steps: u64) {
+        self.config.total_steps = total_steps.max(1);
+    }
+
+    pub fn config(&self) -> &ExperimentConfig {
+        &self.config
+    }
+
+    pub fn env(&self) -> &VecEnv {
+        &self.env
+    }
+
+    pub fn env_steps(&self) -> u64 {
+        self.env_steps
+    }
+
+    pub fn episodes(&self) -> u64 {
+        self.episodes
+    }
+
+    pub fn updates(&self) -> u64 {
+        self.updates
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.env_steps >= self.config.total_steps
+    }
+
+    /// The mean return that counts as solved, if the env or the config names one.
+    pub fn reward_threshold(&self) -> Option<f64> {
+        self.threshold
+    }
+
+    /// Mean return of the last (up to) 20 finished episodes; `None` before the first.
+    pub fn mean_return(&self) -> Option<f64> {
+        (!self.recent.is_empty())
+            .then(|| self.recent.iter().sum::<f64>() / self.recent.len() as f64)
+    }
+
+    /// Env steps at which the mean of the last 20 episodes first reached the threshold.
+    pub fn solved_at(&self) -> Option<u64> {
+        self.solved_at
+    }
+
+    /// Seconds (by the caller's clock) at which the run was solved.
+    pub fn solved_seconds(&self) -> Option<f64> {
+        self.solved_seconds
+    }
+
+    /// Takes the metrics queued since the last call.
+    pub fn drain_metrics(&mut self) -> Vec<Metric> {
+        std::mem::take(&mut self.metrics)
+    }
+
+    /// The learner (e.g. to read the weights or run the policy greedily).
+    pub fn agent(&self) -> &Ppo {
+        &self.ppo
+    }
+
+    /// Runs rollout steps until at least `max_env_steps` env steps were taken (or the run
+    /// ends), with a PPO update whenever the rollout buffer fills.
+    pub fn step_slice(&mut self, max_env_steps: u64) -> Result<SliceReport, TrainError> {
+        let mut report = SliceReport::default();
+        while report.env_steps < max_env_steps && !self.is_finished() {
+            self.rollout_step()?;
+            report.env_steps += self.config.n_envs as u64;
+            if self.buf.is_full() {
+                self.update()?;
+                report.updates += 1;
+            }
+        }
+        report.finished = self.is_finished();
+        Ok(report)
+    }
+
+    /// Runs to the configured total steps.
+    pub fn run(&mut self) -> Result<(), TrainError> {
+        while !self.is_finished() {
+            self.step_slice(u64::MAX)?;
+        }
+        Ok(())
+    }
+
+    fn rollout_step(&mut self) -> Result<(), TrainError> {
+        let n = self.config.n_envs;
+        let obs_dim = self.env.obs_dim();
+        match &mut self.norm {
+            Some(norm) => {
+                norm.update(&self.env.obs);
+                norm.normalize(&self.env.obs, &mut self.net_obs);
+            }
+            None => self.net_obs.copy_from_slice(&self.env.obs),
+        }
+        self.ppo.forward_batch(&self.net_obs, &mut self.packed);
+        let t = self.buf.len;
+        let rows = self.buf.step_rows(t);
+        self.buf.obs[rows.start * obs_dim..rows.end * obs_dim].copy_from_slice(&self.net_obs);
+        let md = self.buf.mask_dim;
+        if md > 0 {
+            self.buf.masks[rows.start * md..rows.end * md].copy_from_slice(&self.env.masks);
+        }
+        let ad = self.action.stored_dim();
+        let bounds = self
+            .bounds
+            .as_ref()
+            .map(|(l, h)| (l.as_slice(), h.as_slice()));
+        self.ppo.sample(
+            &self.packed,
+            (md > 0).then_some(self.env.masks.as_slice()),
+            bounds,
+            &mut self.rng,
+            &mut self.buf.actions[rows.start * ad..rows.end * ad],
+            &mut self.buf.log_probs[rows.clone()],
+            &mut self.buf.values[rows.clone()],
+            &mut self.discrete,
+            &mut self.env_actions,
+        );
+        match self.action {
+            ActionSpec::Discrete { .. } => self.env.step_discrete(&self.discrete)?,
+            ActionSpec::Continuous { .. } => self.env.step_continuous(&self.env_actions)?,
+        }
+        self.env_steps += n as u64;
+        self.truncated_rows.clear();
+        self.final_obs.clear();
+        for i in 0..n {
+            let row = rows.start + i;
+            self.buf.rewards[row] = self.env.rewards[i] as f32;
+            let done = self.env.done(i);
+            self.buf.dones[row] = done;
+            self.buf.bootstrap[row] = 0.0;
+            if done {
+                self.episode_actions[i].clear();
+                if self.env.truncated[i] && !self.env.terminated[i] {
+                    self.truncated_rows.push(row);
+                    self.final_obs
+                        .extend_from_slice(&self.env.final_obs[i * obs_dim..(i + 1) * obs_dim]);
+                }
+                self.finish_episode(i);
+            } else {
+                let a = match self.action {
+                    ActionSpec::Discrete { .. } => &[self.discrete[i] as f32][..],
+                    ActionSpec::Continuous { dim } => &self.env_actions[i * dim..(i + 1) * dim],
+                };
+                self.episode_actions[i].extend_from_slice(a);
+            }
+        }
+        if !self.truncated_rows.is_empty() {
+            // Bootstrap truncated episodes from their final observation's value.
+            if let Some(norm) = &self.norm {
+                let raw = self.final_obs.clone();
+                norm.normalize(&raw, &mut self.final_obs);
+            }
+            let values = self.ppo.values(&self.final_obs);
+            for (&row, v) in self.truncated_rows.iter().zip(values) {
+                self.buf.bootstrap[row] = v;
+            }
+        }
+        self.buf.len += 1;
+        Ok(())
+    }
+
+    fn finish_episode(&mut self, i: usize) {
+        self.episodes += 1;
+        let ret = self.env.final_return[i];
+        self.recent.push_back(ret);
+        if self.recent.len() > MEAN_WINDOW {
+            self.recent.pop_front();
+        }
+        self.metrics.push(Metric::Episode(EpisodeMetrics {
+            env_steps: self.env_steps,
+            episode: self.episodes,
+            env_index: i,
+            episode_return: ret,
+            length: self.env.final_length[i],
+        }));
+        if self.solved_at.is_none()
+            && self.recent.len() == MEAN_WINDOW
+            && let (Some(t), Some(mean)) = (self.threshold, self.mean_return())
+            && mean >= t
+        {
+            self.solved_at = Some(self.env_steps);
+            let now = self.clock.as_mut().map(|c| c());
+            self.solved_seconds = now.map(|now| now - self.clock_start);
+        }
+    }
+
+    fn update(&mut self) -> Result<(), TrainError> {
+        let mut last_obs = self.env.obs.clone();
+        if let Some(norm) = &self.norm {
+            norm.normalize(&self.env.obs, &mut last_obs);
+        }
+        let last_values = self.ppo.values(&last_obs);
+        self.buf.compute_gae(
+            &last_values,
+            self.config.ppo.gamma,
+            self.config.ppo.gae_lambda,
+        );
+        let lr = self.learning_rate();
+        self.updates += 1;
+        let stats = self
+            .ppo
+            .update(&self.buf, lr, &mut self.rng, self.updates)?;
+        self.buf.clear();
+        let (steps_per_second, wall_seconds) = match self.clock.as_mut() {
+            Some(clock) => {
+                let now = clock();
+                let (t0, s0) = self.last_update_clock;
+                self.last_update_clock = (now, self.env_steps);
+                let dt = now - t0;
+                let sps = (dt > 0.0).then(|| (self.env_steps - s0) as f64 / dt);
+                (sps, Some(now - self.clock_start))
+            }
+            None => (None, None),
+        };
+        self.metrics.push(Metric::Update(UpdateMetrics {
+            update: self.updates,
+            env_steps: self.env_steps,
+            learning_rate: lr,
+            stats,
+            mean_return: self.mean_return().unwrap_or(f64::NAN),
+            steps_per_second,
+            wall_seconds,
+        }));
+        Ok(())
+    }
+
+    /// CleanRL's linear annealing: full rate at the first update, `lr / total` at the last.
+    fn learning_rate(&self) -> f64 {
+        let lr = self.config.ppo.learning_rate;
+        if !self.config.ppo.anneal_lr {
+            return lr;
+        }
+        let total = self.config.total_updates() as f64;
+        let frac = 1.0 - (self.updates as f64) / total;
+        lr * frac.max(1.0 / total)
+    }
+
+    /// Assembles a trainer from checkpointed parts (see [`super::checkpoint`]).
+    pub(crate) fn restore_envs(&mut self, episodes: &[u64]) -> Result<(), TrainError> {
+        for (i, &episode) in episodes.iter().enumerate().take(self.config.n_envs) {
+            let actions = std::mem::take(&mut self.episode_actions[i]);
+            let ok = self.env.restore_episode(i, episode, &actions)?;
+            self.episode_actions[i] = actions;
+            if !ok {
+                return Err(super::checkpoint::CheckpointError::Mismatch(format!(
+                    "env {i}'s episode could not be replayed"
+                ))
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn refresh_policy(&mut self) {
+        self.ppo.refresh_policy();
+    }
+}
