@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use rlaif::env::registry::Family;
 use rlaif::env::{Action, Env, EnvOptions, Space, VecEnv, make, registry};
 use std::time::{Duration, Instant};
 
@@ -121,41 +122,75 @@ fn bench_update(args: &UpdateBenchArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// A pool of pre-drawn random numbers, so the benchmark measures the env, not the RNG.
-struct RandomPool {
-    values: Vec<u32>,
+/// Random actions drawn before the clock starts, so the benchmark measures the env, not the
+/// RNG (as a Gymnasium benchmark over pre-sampled actions does). Games draw among the legal
+/// moves at step time, since legality depends on the position.
+struct ActionPool {
+    space: Space,
+    masked: bool,
+    draws: Vec<u32>,
+    continuous: Vec<f32>,
     next: usize,
 }
 
-impl RandomPool {
-    fn new(seed: u64) -> Self {
+const POOL: usize = 1 << 12;
+
+impl ActionPool {
+    fn new(space: &Space, masked: bool, seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
+        let draws: Vec<u32> = (0..POOL).map(|_| rng.random()).collect();
+        let continuous = match space {
+            Space::Box { low, high, .. } => (0..POOL)
+                .flat_map(|_| {
+                    low.iter()
+                        .zip(high)
+                        .map(|(&l, &h)| rng.random_range(l..=h))
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            Space::Discrete { .. } => Vec::new(),
+        };
         Self {
-            values: (0..1 << 16).map(|_| rng.random()).collect(),
+            space: space.clone(),
+            masked,
+            draws,
+            continuous,
             next: 0,
         }
     }
 
-    fn next(&mut self) -> u32 {
-        self.next = (self.next + 1) & (self.values.len() - 1);
-        self.values[self.next]
+    fn advance(&mut self) -> usize {
+        self.next = (self.next + 1) & (POOL - 1);
+        self.next
     }
 
-    /// A uniformly random legal action according to `mask`.
-    fn legal(&mut self, mask: &[bool]) -> usize {
+    /// The next discrete action: uniform over `0..n`, or over the legal moves of `mask`.
+    fn discrete(&mut self, n: usize, mask: &[bool]) -> usize {
+        let k = self.advance();
+        let draw = self.draws[k] as usize;
+        if !self.masked {
+            return draw % n;
+        }
         let legal = mask.iter().filter(|&&m| m).count().max(1);
-        let k = self.next() as usize % legal;
         mask.iter()
             .enumerate()
             .filter(|(_, m)| **m)
-            .nth(k)
+            .nth(draw % legal)
             .map_or(0, |(i, _)| i)
     }
 
-    /// A uniform value in `[low, high]`.
-    fn uniform(&mut self, low: f32, high: f32) -> f32 {
-        low + (high - low) * (self.next() as f32 / u32::MAX as f32)
+    /// The next continuous action, `dim` values.
+    fn continuous(&mut self, dim: usize) -> &[f32] {
+        let k = self.advance();
+        &self.continuous[k * dim..(k + 1) * dim]
     }
+}
+
+/// Games need their legal-move masks; other envs accept every action in their space.
+fn is_masked(id: &str) -> bool {
+    registry::entries()
+        .iter()
+        .any(|e| e.id == id && e.family == Family::Game)
 }
 
 fn bench_envs(args: &EnvBenchArgs) -> Result<(), String> {
@@ -198,28 +233,27 @@ fn bench_envs(args: &EnvBenchArgs) -> Result<(), String> {
 fn bench_single(id: &str, budget: Duration) -> Result<f64, String> {
     let mut env = make(id).map_err(|e| e.to_string())?;
     let spec = env.spec().clone();
+    let masked = is_masked(id);
     let mut obs = vec![0.0f32; spec.observation_space.flat_dim()];
-    let mut mask = vec![true; spec.action_space.n().unwrap_or(0)];
-    let mut continuous = vec![0.0f32; spec.action_space.flat_dim()];
-    let mut pool = RandomPool::new(0);
+    let n = spec.action_space.n().unwrap_or(0);
+    let dim = spec.action_space.flat_dim();
+    let mut mask = vec![true; n];
+    let mut pool = ActionPool::new(&spec.action_space, masked, 0);
     env.reset(Some(0), &mut obs);
     let mut steps = 0u64;
     let start = Instant::now();
     while start.elapsed() < budget {
         // Check the clock every 1024 steps so timing does not dominate fast envs.
         for _ in 0..1024 {
-            let step = match &spec.action_space {
+            let step = match pool.space {
                 Space::Discrete { .. } => {
-                    env.action_mask(&mut mask);
-                    let a = pool.legal(&mask);
+                    if masked {
+                        env.action_mask(&mut mask);
+                    }
+                    let a = pool.discrete(n, &mask);
                     env.step(Action::Discrete(a), &mut obs)
                 }
-                Space::Box { low, high, .. } => {
-                    for (c, (&l, &h)) in continuous.iter_mut().zip(low.iter().zip(high)) {
-                        *c = pool.uniform(l, h);
-                    }
-                    env.step(Action::Continuous(&continuous), &mut obs)
-                }
+                Space::Box { .. } => env.step(Action::Continuous(pool.continuous(dim)), &mut obs),
             }
             .map_err(|e| format!("{id}: {e}"))?;
             if step.terminated || step.truncated {
@@ -234,26 +268,27 @@ fn bench_single(id: &str, budget: Duration) -> Result<f64, String> {
 fn bench_vec(id: &str, num_envs: usize, budget: Duration) -> Result<f64, String> {
     let mut vec = VecEnv::new(id, num_envs, &EnvOptions::default()).map_err(|e| e.to_string())?;
     let spec = vec.spec().clone();
-    let n_actions = spec.action_space.n().unwrap_or(0);
-    let act_dim = spec.action_space.flat_dim();
+    let masked = is_masked(id);
+    let n = spec.action_space.n().unwrap_or(0);
+    let dim = spec.action_space.flat_dim();
     let mut discrete = vec![0usize; num_envs];
-    let mut continuous = vec![0.0f32; num_envs * act_dim];
-    let mut pool = RandomPool::new(0);
+    let mut continuous = vec![0.0f32; num_envs * dim];
+    let mut pool = ActionPool::new(&spec.action_space, masked, 0);
     vec.reset(0);
     let mut steps = 0u64;
     let start = Instant::now();
     while start.elapsed() < budget {
         for _ in 0..64 {
-            match &spec.action_space {
+            match spec.action_space {
                 Space::Discrete { .. } => {
                     for (i, a) in discrete.iter_mut().enumerate() {
-                        *a = pool.legal(&vec.masks[i * n_actions..(i + 1) * n_actions]);
+                        *a = pool.discrete(n, &vec.masks[i * n..(i + 1) * n]);
                     }
                     vec.step_discrete(&discrete)
                 }
-                Space::Box { low, high, .. } => {
-                    for (j, c) in continuous.iter_mut().enumerate() {
-                        *c = pool.uniform(low[j % act_dim], high[j % act_dim]);
+                Space::Box { .. } => {
+                    for row in continuous.chunks_exact_mut(dim) {
+                        row.copy_from_slice(pool.continuous(dim));
                     }
                     vec.step_continuous(&continuous)
                 }
