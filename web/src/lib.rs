@@ -1,1 +1,16 @@
-//! Browser front end.
+//! Browser front end: a thin wasm-bindgen layer over the rlaif core. [`Viewer`] steps one
+//! environment with a random policy and draws its [`Scene`](rlaif::env::Scene) on a canvas.
+
+pub mod draw;
+pub mod rollout;
+mod viewer;
+
+pub use viewer::Viewer;
+
+use wasm_bindgen::prelude::*;
+
+/// Runs once when the module loads: Rust panics show up in the console with their message.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}

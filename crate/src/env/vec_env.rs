@@ -293,7 +293,7 @@ mod tests {
         }
         fn action_mask(&self, mask: &mut [bool]) {
             mask[0] = true;
-            mask[1] = self.count % 2 == 0;
+            mask[1] = self.count.is_multiple_of(2);
         }
         fn observe(&self, obs: &mut [f32]) {
             obs[0] = self.count as f32;

@@ -1,0 +1,84 @@
+//! The JS-facing viewer: one environment, a random policy and a canvas to draw on.
+
+use crate::draw::{self, Pen};
+use crate::rollout::{EpisodeInfo, Rollout};
+use js_sys::{Object, Reflect};
+use rlaif::env::registry;
+use wasm_bindgen::prelude::*;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// Steps one environment with uniformly random legal actions and draws it.
+#[wasm_bindgen]
+pub struct Viewer {
+    rollout: Rollout,
+}
+
+#[wasm_bindgen]
+impl Viewer {
+    /// Makes the environment `env_id`, reset with seed 0. An unknown id is a JS `Error`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(env_id: &str) -> Result<Viewer, JsError> {
+        let rollout = Rollout::new(env_id, 0).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Viewer { rollout })
+    }
+
+    /// Every registered environment id, in display order.
+    #[wasm_bindgen(js_name = envIds)]
+    pub fn env_ids() -> Vec<String> {
+        registry::ids()
+    }
+
+    #[wasm_bindgen(getter, js_name = envId)]
+    pub fn env_id(&self) -> String {
+        self.rollout.id().to_string()
+    }
+
+    /// Reseeds the environment and the policy and starts episode 1.
+    pub fn reset(&mut self, seed: u32) {
+        self.rollout.reset(u64::from(seed));
+    }
+
+    /// Takes one random action (restarting a finished episode first) and returns the episode
+    /// info, as `info()` does.
+    pub fn step(&mut self) -> Result<Object, JsError> {
+        let info = self
+            .rollout
+            .step()
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(info_object(&info))
+    }
+
+    /// `{ episode, steps, episodeReturn, reward, terminated, truncated, done }`.
+    pub fn info(&self) -> Object {
+        info_object(&self.rollout.info())
+    }
+
+    /// Draws the current state, scaled to the canvas's pixel size.
+    pub fn draw(&self, canvas: &HtmlCanvasElement) -> Result<(), JsValue> {
+        let ctx = canvas
+            .get_context("2d")?
+            .ok_or_else(|| JsError::new("the canvas has no 2D context"))?
+            .dyn_into::<CanvasRenderingContext2d>()?;
+        let pen = Pen::new(ctx, f64::from(canvas.width()), f64::from(canvas.height()));
+        draw::scene(&pen, &self.rollout.scene())
+    }
+}
+
+/// A plain JS object, so the page needs no `free()` for per-step results.
+fn info_object(info: &EpisodeInfo) -> Object {
+    let obj = Object::new();
+    let fields: [(&str, JsValue); 7] = [
+        ("episode", info.episode.into()),
+        ("steps", info.steps.into()),
+        ("episodeReturn", info.episode_return.into()),
+        ("reward", info.last_reward.into()),
+        ("terminated", info.terminated.into()),
+        ("truncated", info.truncated.into()),
+        ("done", info.done().into()),
+    ];
+    for (key, value) in fields {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&obj, &JsValue::from_str(key), &value);
+    }
+    obj
+}
