@@ -73,7 +73,7 @@ fn resume_matches(env: &str, n_steps: usize, total: u64, stop: u64) {
     let (mut csv, mut got) = (CsvWriter::new(), String::new());
     run_csv(&mut first, stop, 4, &mut csv, &mut got);
     assert!(
-        first.env_steps() % (4 * n_steps as u64) != 0,
+        !first.env_steps().is_multiple_of(4 * n_steps as u64),
         "stop mid-rollout"
     );
     let bytes = first.checkpoint().unwrap();

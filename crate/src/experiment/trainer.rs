@@ -415,9 +415,9 @@ impl Trainer {
 
     /// Assembles a trainer from checkpointed parts (see [`super::checkpoint`]).
     pub(crate) fn restore_envs(&mut self, episodes: &[u64]) -> Result<(), TrainError> {
-        for i in 0..self.config.n_envs {
+        for (i, &episode) in episodes.iter().enumerate().take(self.config.n_envs) {
             let actions = std::mem::take(&mut self.episode_actions[i]);
-            let ok = self.env.restore_episode(i, episodes[i], &actions)?;
+            let ok = self.env.restore_episode(i, episode, &actions)?;
             self.episode_actions[i] = actions;
             if !ok {
                 return Err(super::checkpoint::CheckpointError::Mismatch(format!(
