@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the page with trunk in release, with wasm-opt, as it is deployed, and runs the
-# headless-Chromium test against it. Needs trunk, wasm-bindgen-cli 0.2.130 and binaryen's
+# Builds the page with trunk in release, with wasm-opt, as it is deployed (the viewer and both
+# training workers, CPU and WebGPU), and runs the headless-Chromium tests against it: the
+# viewer, then training on SwiftShader's WebGPU and on the CPU fallback. Needs trunk, wasm-bindgen-cli 0.2.130 and binaryen's
 # wasm-opt 132 on PATH (`bash .ci/setup` installs them), Node 20+, and Chromium
 # (CHROMIUM=/path/to/chromium, default /usr/bin/chromium).
 set -euo pipefail
@@ -12,4 +13,4 @@ export PATH="$root/web/node_modules/.bin:$PATH"
 trunk build --release
 cd tests/e2e
 npm ci --no-audit --no-fund
-DIST_DIR="$root/dist" node --test viewer.test.mjs
+DIST_DIR="$root/dist" node --test --test-concurrency=1 viewer.test.mjs train.test.mjs

@@ -7,101 +7,22 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
-import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { artifacts, byId, openSite } from "./harness.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "..", "..");
-const distDir = path.resolve(repoRoot, process.env.DIST_DIR ?? "dist");
-const artifacts = path.join(repoRoot, "tests", "artifacts");
-
-const MIME = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".ico": "image/x-icon",
-  ".json": "application/json",
-};
-
-/** Serves files under `root`; anything outside it or missing is a 404. */
-function serve(root) {
-  const server = http.createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url, "http://localhost");
-      let rel = decodeURIComponent(url.pathname);
-      if (rel.endsWith("/")) rel += "index.html";
-      const file = path.resolve(root, "." + rel);
-      if (!file.startsWith(root + path.sep)) throw new Error("outside root");
-      const body = await fs.readFile(file);
-      const type = MIME[path.extname(file)] ?? "application/octet-stream";
-      res.writeHead(200, { "content-type": type, "cache-control": "no-store" });
-      res.end(body);
-    } catch {
-      res.writeHead(404, { "content-type": "text/plain" });
-      res.end("not found");
-    }
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => resolve(server));
-  });
-}
-
-let server;
-let origin;
-let context;
+let site;
 let page;
-let profileDir;
-const consoleErrors = [];
-const pageErrors = [];
-const foreignRequests = [];
 
 before(async () => {
-  await fs.access(path.join(distDir, "index.html")).catch(() => {
-    throw new Error(`no built page at ${distDir}; run \`trunk build\` first (or set DIST_DIR)`);
-  });
-  server = await serve(distDir);
-  origin = `http://127.0.0.1:${server.address().port}`;
-  profileDir = await fs.mkdtemp(path.join(os.tmpdir(), "rlaif-e2e-"));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 900, height: 820 },
-    args: [
-      "--no-sandbox",
-      "--disable-gpu-sandbox",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  context.on("request", (req) => {
-    if (new URL(req.url()).origin !== origin) foreignRequests.push(req.url());
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (msg) => {
-    if (msg.type() === "error") consoleErrors.push(msg.text());
-  });
-  page.on("pageerror", (err) => pageErrors.push(String(err)));
-  await fs.mkdir(artifacts, { recursive: true });
+  site = await openSite();
+  page = site.page;
 });
 
 after(async () => {
-  await context?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
-  if (profileDir) await fs.rm(profileDir, { recursive: true, force: true });
+  await site?.close();
 });
 
-const byId = (id) => `[data-testid="${id}"]`;
+const origin = () => site.origin;
 
 /** Pixel statistics of the canvas: distinct colours, share of non-background pixels, hash. */
 function canvasStats() {
@@ -128,7 +49,7 @@ const status = () => page.textContent(byId("status"));
 const noticeShown = () => page.$eval(byId("notice"), (n) => (n.hidden ? null : n.textContent));
 
 test("the page loads and lists the registered environments", async () => {
-  await page.goto(`${origin}/`);
+  await page.goto(`${origin()}/`);
   await page.waitForFunction(
     () =>
       !document.querySelector('[data-testid="env-select"]').disabled ||
@@ -210,7 +131,7 @@ test("screenshot for the README", async () => {
 });
 
 test("no console errors, page errors or requests to other origins", () => {
-  assert.deepEqual(consoleErrors, []);
-  assert.deepEqual(pageErrors, []);
-  assert.deepEqual(foreignRequests, []);
+  assert.deepEqual(site.consoleErrors, []);
+  assert.deepEqual(site.pageErrors, []);
+  assert.deepEqual(site.foreignRequests, []);
 });

@@ -4,6 +4,9 @@
 //!
 //! Written once for every burn device. Per minibatch the host gathers rows, uploads them,
 //! and the rest stays on the device; the losses come back once per update.
+//!
+//! Every readback is async (`*_async`), because WebGPU in a browser cannot block; the plain
+//! methods wrap them in [`block_on`] for native callers and the CPU backends.
 
 use super::distribution::{
     categorical_log_prob_entropy, gaussian_log_prob, gaussian_log_prob_entropy,
@@ -16,6 +19,22 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+
+/// Runs a future to completion: natively it blocks; in wasm it only succeeds for futures that
+/// are ready at once, which holds for the CPU backends. WebGPU callers use the `*_async`
+/// methods instead.
+pub fn block_on<T>(future: impl Future<Output = T>) -> T {
+    burn::tensor::read_sync(future)
+}
+
+/// Reads a tensor back as `f32`s (empty if the read fails, as with a dtype mismatch).
+async fn read_f32<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data_async()
+        .await
+        .ok()
+        .and_then(|d| d.try_to_vec::<f32>().ok())
+        .unwrap_or_default()
+}
 
 /// Every PPO hyperparameter. Field defaults are CleanRL's for classic control.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -222,7 +241,12 @@ impl Ppo {
         let ad = device.clone().autodiff();
         let model = net.init(seed, &ad);
         let optim = AdamConfig::new().with_epsilon(config.adam_eps).init();
-        let mut ppo = Self {
+        // The initial log std is known, so a fresh agent needs no (blocking) readback.
+        let log_std = match action {
+            ActionSpec::Continuous { dim } => vec![config.init_log_std as f32; dim],
+            ActionSpec::Discrete { .. } => Vec::new(),
+        };
+        Self {
             config,
             action,
             obs_dim,
@@ -230,11 +254,9 @@ impl Ppo {
             model,
             optim,
             device: ad,
-            log_std: Vec::new(),
+            log_std,
             staging: Staging::default(),
-        };
-        ppo.refresh_policy();
-        ppo
+        }
     }
 
     /// The plain device rollouts run on.
@@ -244,9 +266,13 @@ impl Ppo {
 
     /// Re-takes the inference snapshot after the parameters changed.
     pub fn refresh_policy(&mut self) {
+        block_on(self.refresh_policy_async());
+    }
+
+    pub async fn refresh_policy_async(&mut self) {
         self.policy = self.model.valid();
         self.log_std = match &self.policy.log_std {
-            Some(p) => p.val().into_data().try_to_vec::<f32>().unwrap_or_default(),
+            Some(p) => read_f32(p.val()).await,
             None => Vec::new(),
         };
     }
@@ -254,17 +280,24 @@ impl Ppo {
     /// One batched forward for all envs: writes policy outputs and values side by side,
     /// `[n, outputs + 1]`, into `out`. One upload, one readback.
     pub fn forward_batch(&self, obs: &[f32], out: &mut Vec<f32>) {
+        block_on(self.forward_batch_async(obs, out));
+    }
+
+    pub async fn forward_batch_async(&self, obs: &[f32], out: &mut Vec<f32>) {
         let n = obs.len() / self.obs_dim;
         let x = Tensor::<2>::from_data(
             TensorData::new(obs.to_vec(), [n, self.obs_dim]),
             &self.inference_device(),
         );
-        let packed = self.policy.forward_packed(x);
-        *out = packed.into_data().try_to_vec::<f32>().unwrap_or_default();
+        *out = read_f32(self.policy.forward_packed(x)).await;
     }
 
     /// Critic values of `n` observations (used to bootstrap truncated episodes).
     pub fn values(&self, obs: &[f32]) -> Vec<f32> {
+        block_on(self.values_async(obs))
+    }
+
+    pub async fn values_async(&self, obs: &[f32]) -> Vec<f32> {
         let n = obs.len() / self.obs_dim;
         if n == 0 {
             return Vec::new();
@@ -273,11 +306,7 @@ impl Ppo {
             TensorData::new(obs.to_vec(), [n, self.obs_dim]),
             &self.inference_device(),
         );
-        self.policy
-            .value(x)
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap_or_default()
+        read_f32(self.policy.value(x)).await
     }
 
     /// Samples one action per env from packed network outputs (see [`Ppo::forward_batch`]).
@@ -334,6 +363,16 @@ impl Ppo {
     /// One PPO update over a full rollout whose advantages are computed. `update` numbers
     /// the update for error messages.
     pub fn update(
+        &mut self,
+        buf: &RolloutBuffer,
+        lr: f64,
+        rng: &mut AgentRng,
+        update: u64,
+    ) -> Result<UpdateStats, NonFiniteLoss> {
+        block_on(self.update_async(buf, lr, rng, update))
+    }
+
+    pub async fn update_async(
         &mut self,
         buf: &RolloutBuffer,
         lr: f64,
@@ -429,9 +468,10 @@ impl Ppo {
         s.perm = perm;
         self.staging = s;
         let steps = (self.config.n_epochs * n_mb) as f32;
-        let v = sums
-            .map(|t| t.into_data().try_to_vec::<f32>().unwrap_or_default())
-            .unwrap_or_default();
+        let v = match sums {
+            Some(t) => read_f32(t).await,
+            None => Vec::new(),
+        };
         let get = |i: usize| v.get(i).copied().unwrap_or(f32::NAN) / steps;
         let stats = UpdateStats {
             policy_loss: get(0),
@@ -457,7 +497,7 @@ impl Ppo {
                 entropy: stats.entropy,
             });
         }
-        self.refresh_policy();
+        self.refresh_policy_async().await;
         Ok(stats)
     }
 }

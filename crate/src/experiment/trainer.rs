@@ -4,10 +4,14 @@
 //! budget of env steps, and a PPO update whenever the rollout is full, then returns so that a
 //! page can draw between slices. Pausing is just not calling it. Finished episodes and updates
 //! are queued as [`Metric`]s for the caller to drain.
+//!
+//! The one training path is async ([`Trainer::step_slice_async`]) so that WebGPU in a browser
+//! can await its readbacks; [`Trainer::step_slice`] blocks on it for native callers.
 
 use super::config::ExperimentConfig;
 use super::metrics::{EpisodeMetrics, Metric, UpdateMetrics};
 use crate::agent::normalize::RunningNorm;
+use crate::agent::ppo::block_on;
 use crate::agent::rollout::RolloutBuffer;
 use crate::agent::{ActionSpec, AgentRng, NonFiniteLoss, Ppo};
 use crate::env::registry::MakeError;
@@ -223,12 +227,20 @@ impl Trainer {
     /// Runs rollout steps until at least `max_env_steps` env steps were taken (or the run
     /// ends), with a PPO update whenever the rollout buffer fills.
     pub fn step_slice(&mut self, max_env_steps: u64) -> Result<SliceReport, TrainError> {
+        block_on(self.step_slice_async(max_env_steps))
+    }
+
+    /// [`Trainer::step_slice`] with async readbacks (required on WebGPU in a browser).
+    pub async fn step_slice_async(
+        &mut self,
+        max_env_steps: u64,
+    ) -> Result<SliceReport, TrainError> {
         let mut report = SliceReport::default();
         while report.env_steps < max_env_steps && !self.is_finished() {
-            self.rollout_step()?;
+            self.rollout_step().await?;
             report.env_steps += self.config.n_envs as u64;
             if self.buf.is_full() {
-                self.update()?;
+                self.update().await?;
                 report.updates += 1;
             }
         }
@@ -244,7 +256,7 @@ impl Trainer {
         Ok(())
     }
 
-    fn rollout_step(&mut self) -> Result<(), TrainError> {
+    async fn rollout_step(&mut self) -> Result<(), TrainError> {
         let n = self.config.n_envs;
         let obs_dim = self.env.obs_dim();
         match &mut self.norm {
@@ -254,7 +266,9 @@ impl Trainer {
             }
             None => self.net_obs.copy_from_slice(&self.env.obs),
         }
-        self.ppo.forward_batch(&self.net_obs, &mut self.packed);
+        self.ppo
+            .forward_batch_async(&self.net_obs, &mut self.packed)
+            .await;
         let t = self.buf.len;
         let rows = self.buf.step_rows(t);
         self.buf.obs[rows.start * obs_dim..rows.end * obs_dim].copy_from_slice(&self.net_obs);
@@ -313,7 +327,7 @@ impl Trainer {
                 let raw = self.final_obs.clone();
                 norm.normalize(&raw, &mut self.final_obs);
             }
-            let values = self.ppo.values(&self.final_obs);
+            let values = self.ppo.values_async(&self.final_obs).await;
             for (&row, v) in self.truncated_rows.iter().zip(values) {
                 self.buf.bootstrap[row] = v;
             }
@@ -347,12 +361,12 @@ impl Trainer {
         }
     }
 
-    fn update(&mut self) -> Result<(), TrainError> {
+    async fn update(&mut self) -> Result<(), TrainError> {
         let mut last_obs = self.env.obs.clone();
         if let Some(norm) = &self.norm {
             norm.normalize(&self.env.obs, &mut last_obs);
         }
-        let last_values = self.ppo.values(&last_obs);
+        let last_values = self.ppo.values_async(&last_obs).await;
         self.buf.compute_gae(
             &last_values,
             self.config.ppo.gamma,
@@ -362,7 +376,8 @@ impl Trainer {
         self.updates += 1;
         let stats = self
             .ppo
-            .update(&self.buf, lr, &mut self.rng, self.updates)?;
+            .update_async(&self.buf, lr, &mut self.rng, self.updates)
+            .await?;
         self.buf.clear();
         let (steps_per_second, wall_seconds) = match self.clock.as_mut() {
             Some(clock) => {

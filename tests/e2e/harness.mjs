@@ -1,0 +1,107 @@
+// Shared by the browser tests: a static server for the built site on 127.0.0.1 and a
+// headless Chromium (Debian's, through playwright-core; no browser downloads) that records
+// console errors, page errors and requests to other origins.
+
+import http from "node:http";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, "..", "..");
+export const distDir = path.resolve(repoRoot, process.env.DIST_DIR ?? "dist");
+export const artifacts = path.join(repoRoot, "tests", "artifacts");
+
+const MIME = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".json": "application/json",
+};
+
+/** Serves files under `root`; anything outside it or missing is a 404. */
+export function serve(root) {
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url, "http://localhost");
+      let rel = decodeURIComponent(url.pathname);
+      if (rel.endsWith("/")) rel += "index.html";
+      const file = path.resolve(root, "." + rel);
+      if (!file.startsWith(root + path.sep)) throw new Error("outside root");
+      const body = await fs.readFile(file);
+      const type = MIME[path.extname(file)] ?? "application/octet-stream";
+      res.writeHead(200, { "content-type": type, "cache-control": "no-store" });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("not found");
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+/** Flags that make headless Chromium quiet and offline-safe here. */
+export const BASE_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu-sandbox",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Chromium's software WebGPU adapter: slow, but real, so the WebGPU path can be tested. */
+export const WEBGPU_ARGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"];
+
+/**
+ * Serves the built site and opens it in a fresh headless Chromium with `extraArgs`.
+ * Returns `{ origin, page, consoleErrors, pageErrors, foreignRequests, close }`.
+ */
+export async function openSite(extraArgs = []) {
+  await fs.access(path.join(distDir, "index.html")).catch(() => {
+    throw new Error(`no built page at ${distDir}; run \`trunk build\` first (or set DIST_DIR)`);
+  });
+  const server = await serve(distDir);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const profileDir = await fs.mkdtemp(path.join(os.tmpdir(), "rlaif-e2e-"));
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 900, height: 820 },
+    args: [...BASE_ARGS, ...extraArgs],
+  });
+  const site = {
+    origin,
+    context,
+    consoleErrors: [],
+    pageErrors: [],
+    foreignRequests: [],
+    async close() {
+      await context.close();
+      await new Promise((resolve) => server.close(resolve));
+      await fs.rm(profileDir, { recursive: true, force: true });
+    },
+  };
+  context.on("request", (req) => {
+    if (new URL(req.url()).origin !== origin) site.foreignRequests.push(req.url());
+  });
+  site.page = context.pages()[0] ?? (await context.newPage());
+  site.page.on("console", (msg) => {
+    if (msg.type() === "error") site.consoleErrors.push(msg.text());
+  });
+  site.page.on("pageerror", (err) => site.pageErrors.push(String(err)));
+  await fs.mkdir(artifacts, { recursive: true });
+  return site;
+}
+
+export const byId = (id) => `[data-testid="${id}"]`;

@@ -1,0 +1,123 @@
+// End-to-end test of training in the page, in headless Chromium, twice: once with Chromium's
+// software WebGPU adapter (SwiftShader), where the page must train on WebGPU, and once without
+// any adapter, where it must fall back to the CPU and say why. Each run trains CartPole for a
+// bounded number of PPO updates and must raise the mean return above that of the first
+// episodes, without any main-thread task over 50 ms, console error or foreign request.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { WEBGPU_ARGS, artifacts, byId, openSite } from "./harness.mjs";
+
+const ENV = "CartPole-v1";
+
+const runs = [
+  {
+    name: "WebGPU (SwiftShader): trains on the GPU",
+    args: WEBGPU_ARGS,
+    backend: "gpu",
+    // SwiftShader takes about 170 ms per minibatch step: a few updates prove correctness.
+    updates: 25,
+    margin: 15,
+    badge: /^WebGPU \(.+\)$/,
+    timeout: 8 * 60_000,
+  },
+  {
+    name: "no WebGPU adapter: falls back to the CPU and says why",
+    args: [],
+    backend: "auto",
+    // The CPU in wasm runs PPO at about native speed: train further, expect more.
+    updates: 150,
+    margin: 100,
+    badge: /^CPU — no WebGPU adapter$/,
+    timeout: 4 * 60_000,
+  },
+];
+
+const number = async (page, id) => {
+  const text = (await page.textContent(byId(id))).trim();
+  assert.match(text, /^-?\d+(\.\d+)?$/, `${id} is not a plain number: '${text}'`);
+  return Number(text);
+};
+
+for (const run of runs) {
+  test(run.name, { timeout: run.timeout + 60_000 }, async (t) => {
+    const site = await openSite(run.args);
+    try {
+      const { page } = site;
+      await page.goto(`${site.origin}/#${ENV}`);
+      await page.waitForFunction(
+        () =>
+          !document.querySelector('[data-testid="train"]').disabled ||
+          !document.querySelector('[data-testid="notice"]').hidden,
+      );
+      assert.equal(await page.inputValue(byId("env-select")), ENV);
+
+      // Watch the main thread and the training state from before the first click.
+      await page.evaluate(() => {
+        if (!PerformanceObserver.supportedEntryTypes.includes("longtask")) {
+          throw new Error("this browser does not report long tasks");
+        }
+        window.__longTasks = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
+        }).observe({ type: "longtask" });
+        const status = document.querySelector('[data-testid="train-status"]');
+        window.__states = [status.dataset.state];
+        new MutationObserver(() => {
+          const s = status.dataset.state;
+          if (window.__states.at(-1) !== s) window.__states.push(s);
+        }).observe(status, { attributes: true, attributeFilter: ["data-state"] });
+      });
+
+      await page.selectOption(byId("backend-select"), run.backend);
+      await page.fill(byId("train-updates"), String(run.updates));
+      await page.click(byId("train"));
+      await page.waitForFunction(
+        () =>
+          ["done", "stopped", "error"].includes(
+            document.querySelector('[data-testid="train-status"]').dataset.state,
+          ),
+        null,
+        { timeout: run.timeout, polling: 250 },
+      );
+
+      const states = await page.evaluate(() => window.__states);
+      const notice = await page.$eval(byId("notice"), (n) => (n.hidden ? null : n.textContent));
+      assert.equal(notice, null, `the page reported: ${notice}`);
+      assert.equal(states.at(-1), "done", `states: ${states.join(" -> ")}`);
+      const badge = (await page.textContent(byId("backend-badge"))).trim();
+      assert.match(badge, run.badge);
+      if (run.backend === "gpu") {
+        // The first WebGPU update compiles shaders for seconds: the page must say so.
+        assert.ok(states.includes("compiling"), `states: ${states.join(" -> ")}`);
+      }
+
+      const updates = await number(page, "stat-updates");
+      const episodes = await number(page, "stat-episodes");
+      const first = await number(page, "stat-first-mean-return");
+      const mean = await number(page, "stat-mean-return");
+      const stepsPerSecond = await number(page, "stat-steps-per-second");
+      t.diagnostic(
+        `${badge}: ${updates} updates, ${episodes} episodes, mean return ${first} -> ${mean}, ` +
+          `${stepsPerSecond} env steps/s`,
+      );
+      assert.equal(updates, run.updates);
+      assert.ok(episodes > 20, `only ${episodes} episodes`);
+      assert.ok(
+        mean >= first + run.margin,
+        `mean return ${mean} did not rise ${run.margin} above the first episodes' ${first}`,
+      );
+
+      const longTasks = await page.evaluate(() => window.__longTasks);
+      assert.deepEqual(longTasks, [], "main-thread tasks over 50 ms during training (ms)");
+      const file = run.backend === "gpu" ? "train-webgpu.png" : "train-cpu.png";
+      await page.screenshot({ path: path.join(artifacts, file), fullPage: true });
+      assert.deepEqual(site.consoleErrors, []);
+      assert.deepEqual(site.pageErrors, []);
+      assert.deepEqual(site.foreignRequests, []);
+    } finally {
+      await site.close();
+    }
+  });
+}
