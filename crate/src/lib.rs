@@ -6,4 +6,5 @@ pub mod agent;
 pub mod backend;
 pub mod env;
 pub mod experiment;
+pub mod feedback;
 pub mod replay;

@@ -4,6 +4,7 @@
 //! CLI and the page; the built-in ones are compiled in so the wasm build has them too.
 
 use crate::agent::PpoConfig;
+use crate::feedback::FeedbackConfig;
 use serde::{Deserialize, Serialize};
 
 /// A run: which env, how long, how many envs, and the PPO hyperparameters.
@@ -25,6 +26,9 @@ pub struct ExperimentConfig {
     pub reward_threshold: Option<f64>,
     #[serde(default)]
     pub ppo: PpoConfig,
+    /// AI feedback blended into the env reward; none by default.
+    #[serde(default, skip_serializing_if = "FeedbackConfig::is_none")]
+    pub feedback: FeedbackConfig,
     /// Free text: where the numbers come from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -131,7 +135,8 @@ impl ExperimentConfig {
         {
             return bad("reward_threshold must be finite".into());
         }
-        self.ppo.validate().map_err(ConfigError::Invalid)
+        self.ppo.validate().map_err(ConfigError::Invalid)?;
+        self.feedback.validate().map_err(ConfigError::Invalid)
     }
 
     /// Transitions per rollout.

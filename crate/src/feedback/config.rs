@@ -1,0 +1,389 @@
+//! What a run's feedback is: mode, teacher, lambda and its schedule, and the labeler's knobs.
+//! Part of `ExperimentConfig` (key `feedback`), so presets, the CLI and URLs share it.
+
+use serde::{Deserialize, Serialize};
+
+/// How the teacher's judgement reaches the learner (see the table in [`super`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedbackMode {
+    #[default]
+    None,
+    Direct,
+    Shaping,
+    Preference,
+    Advice,
+}
+
+impl FeedbackMode {
+    pub const ALL: [FeedbackMode; 5] = [
+        FeedbackMode::None,
+        FeedbackMode::Direct,
+        FeedbackMode::Shaping,
+        FeedbackMode::Preference,
+        FeedbackMode::Advice,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FeedbackMode::None => "none",
+            FeedbackMode::Direct => "direct",
+            FeedbackMode::Shaping => "shaping",
+            FeedbackMode::Preference => "preference",
+            FeedbackMode::Advice => "advice",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| {
+                format!("unknown feedback mode {name:?}: expected none, direct, shaping, preference or advice")
+            })
+    }
+}
+
+/// Lambda over the run: constant, or a linear decay from the configured value to a floor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum LambdaSchedule {
+    #[default]
+    Constant,
+    /// Linear from lambda at step 0 to `floor` at `steps` env steps, then `floor`.
+    Linear { floor: f64, steps: u64 },
+}
+
+impl LambdaSchedule {
+    /// Lambda after `env_steps` steps, starting from `lambda`.
+    pub fn at(self, lambda: f64, env_steps: u64) -> f64 {
+        match self {
+            LambdaSchedule::Constant => lambda,
+            LambdaSchedule::Linear { floor, steps } => {
+                if steps == 0 || env_steps >= steps {
+                    return floor;
+                }
+                let frac = env_steps as f64 / steps as f64;
+                lambda + (floor - lambda) * frac
+            }
+        }
+    }
+
+    /// Parses the CLI and URL form: `constant` or `linear:FLOOR:STEPS`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "bad lambda schedule {text:?}: expected constant or linear:FLOOR:STEPS (e.g. linear:0.1:100000)"
+            )
+        };
+        let mut parts = text.split(':');
+        match parts.next() {
+            Some("constant") if parts.next().is_none() => Ok(LambdaSchedule::Constant),
+            Some("linear") => {
+                let floor: f64 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+                let steps: u64 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+                if parts.next().is_some() {
+                    return Err(bad());
+                }
+                let s = LambdaSchedule::Linear { floor, steps };
+                s.validate()?;
+                Ok(s)
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// The CLI and URL form, inverse of [`LambdaSchedule::parse`].
+    pub fn to_text(self) -> String {
+        match self {
+            LambdaSchedule::Constant => "constant".into(),
+            LambdaSchedule::Linear { floor, steps } => format!("linear:{floor}:{steps}"),
+        }
+    }
+
+    pub fn validate(self) -> Result<(), String> {
+        match self {
+            LambdaSchedule::Constant => Ok(()),
+            LambdaSchedule::Linear { floor, .. } if (0.0..=1.0).contains(&floor) => Ok(()),
+            LambdaSchedule::Linear { floor, .. } => {
+                Err(format!("lambda schedule floor {floor} is outside [0, 1]"))
+            }
+        }
+    }
+}
+
+/// B-Pref's simulated teacher knobs (Lee et al. 2021). The defaults are a perfect labeler.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LabelerConfig {
+    /// Rationality: labels are sampled with P(a > b) = sigmoid(beta * (R_a - R_b)).
+    /// `None` (infinite beta) always picks the better segment.
+    pub beta: Option<f64>,
+    /// Probability of flipping a label, in [0, 1].
+    pub mistake: f64,
+    /// Myopia: step t of a segment of length H counts `gamma^(H-1-t)`; 1 is not myopic.
+    pub gamma: f64,
+    /// Skip a query when neither segment's teacher return reaches this; `None` never skips.
+    pub skip: Option<f64>,
+    /// Label "equally good" when the teacher returns differ by less than this (0: never).
+    pub equal: f64,
+}
+
+impl Default for LabelerConfig {
+    fn default() -> Self {
+        Self {
+            beta: None,
+            mistake: 0.0,
+            gamma: 1.0,
+            skip: None,
+            equal: 0.0,
+        }
+    }
+}
+
+impl LabelerConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(b) = self.beta
+            && !(b.is_finite() && b > 0.0)
+        {
+            return Err(format!("labeler beta must be positive and finite, got {b}"));
+        }
+        if !(0.0..=1.0).contains(&self.mistake) {
+            return Err(format!(
+                "labeler mistake rate must be in [0, 1], got {}",
+                self.mistake
+            ));
+        }
+        if !(self.gamma > 0.0 && self.gamma <= 1.0) {
+            return Err(format!(
+                "labeler gamma must be in (0, 1], got {}",
+                self.gamma
+            ));
+        }
+        if let Some(s) = self.skip
+            && !s.is_finite()
+        {
+            return Err(format!("labeler skip threshold must be finite, got {s}"));
+        }
+        if !(self.equal.is_finite() && self.equal >= 0.0) {
+            return Err(format!(
+                "labeler equal threshold must be >= 0, got {}",
+                self.equal
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// When queries are asked during the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuerySchedule {
+    /// `labels_per_update` at every update until the budget is spent.
+    #[default]
+    Uniform,
+    /// Front-loaded: `labels_per_update * (1 - progress)` (at least 1) per update, so the reward
+    /// model is shaped early when the policy changes fastest.
+    Decaying,
+}
+
+/// The preference mode's knobs: the label budget, segments, and the reward model.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PreferenceConfig {
+    /// Total AI labels for the run.
+    pub label_budget: u64,
+    /// Steps per trajectory segment.
+    pub segment_len: usize,
+    /// Labels asked at each PPO update (see `query_schedule`).
+    pub labels_per_update: usize,
+    pub query_schedule: QuerySchedule,
+    /// Reward models in the ensemble (their mean is the reward).
+    pub ensemble: usize,
+    /// Hidden units of the reward model's two layers.
+    pub hidden: usize,
+    pub learning_rate: f64,
+    /// Passes over all labels so far after each query round.
+    pub epochs: usize,
+}
+
+impl Default for PreferenceConfig {
+    fn default() -> Self {
+        Self {
+            label_budget: 1000,
+            segment_len: 25,
+            labels_per_update: 20,
+            query_schedule: QuerySchedule::Uniform,
+            ensemble: 1,
+            hidden: 64,
+            learning_rate: 3e-4,
+            epochs: 4,
+        }
+    }
+}
+
+impl PreferenceConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.segment_len == 0 {
+            return Err("segment_len must be at least 1".into());
+        }
+        if self.ensemble == 0 || self.ensemble > 16 {
+            return Err(format!(
+                "ensemble must be 1 to 16 models, got {}",
+                self.ensemble
+            ));
+        }
+        if self.hidden == 0 {
+            return Err("reward model hidden size must be at least 1".into());
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(format!(
+                "reward model learning rate must be positive, got {}",
+                self.learning_rate
+            ));
+        }
+        if self.epochs == 0 {
+            return Err("reward model epochs must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// A run's feedback. The default is no feedback.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedbackConfig {
+    pub mode: FeedbackMode,
+    /// A teacher name from the registry, or `demo:FILE` for one learned from demonstrations;
+    /// `None` uses the env's default teacher.
+    pub teacher: Option<String>,
+    /// The feedback weight in [0, 1] at the start of the run.
+    pub lambda: f64,
+    pub schedule: LambdaSchedule,
+    pub labeler: LabelerConfig,
+    pub preference: PreferenceConfig,
+}
+
+impl Default for FeedbackConfig {
+    fn default() -> Self {
+        Self {
+            mode: FeedbackMode::None,
+            teacher: None,
+            lambda: 0.5,
+            schedule: LambdaSchedule::Constant,
+            labeler: LabelerConfig::default(),
+            preference: PreferenceConfig::default(),
+        }
+    }
+}
+
+impl FeedbackConfig {
+    pub fn is_none(&self) -> bool {
+        self.mode == FeedbackMode::None
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.lambda) {
+            return Err(format!("lambda must be in [0, 1], got {}", self.lambda));
+        }
+        self.schedule.validate()?;
+        self.labeler.validate()?;
+        self.preference.validate()
+    }
+
+    /// Lambda after `env_steps` steps.
+    pub fn lambda_at(&self, env_steps: u64) -> f64 {
+        self.schedule.at(self.lambda, env_steps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_schedule_decays_to_its_floor_and_stays() {
+        let s = LambdaSchedule::Linear {
+            floor: 0.1,
+            steps: 1000,
+        };
+        assert_eq!(s.at(0.9, 0), 0.9);
+        assert!((s.at(0.9, 500) - 0.5).abs() < 1e-12);
+        assert_eq!(s.at(0.9, 1000), 0.1);
+        assert_eq!(s.at(0.9, 5000), 0.1);
+        assert_eq!(LambdaSchedule::Constant.at(0.3, 10_000), 0.3);
+        // A floor above the start is a linear rise.
+        let up = LambdaSchedule::Linear {
+            floor: 1.0,
+            steps: 10,
+        };
+        assert!((up.at(0.0, 5) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn schedules_round_trip_through_text_and_reject_junk() {
+        for s in [
+            LambdaSchedule::Constant,
+            LambdaSchedule::Linear {
+                floor: 0.25,
+                steps: 30_000,
+            },
+        ] {
+            assert_eq!(LambdaSchedule::parse(&s.to_text()), Ok(s));
+        }
+        for bad in [
+            "",
+            "linear",
+            "linear:0.1",
+            "linear:x:10",
+            "linear:2:10",
+            "constant:1",
+            "linear:0.1:10:3",
+            "cosine",
+        ] {
+            assert!(LambdaSchedule::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn feedback_config_rejects_out_of_range_knobs() {
+        let ok = FeedbackConfig::default();
+        assert!(ok.validate().is_ok());
+        let mut c = ok.clone();
+        c.lambda = 1.5;
+        assert!(c.validate().unwrap_err().contains("lambda"));
+        let mut c = ok.clone();
+        c.labeler.mistake = -0.1;
+        assert!(c.validate().unwrap_err().contains("mistake"));
+        let mut c = ok.clone();
+        c.labeler.beta = Some(0.0);
+        assert!(c.validate().unwrap_err().contains("beta"));
+        let mut c = ok;
+        c.preference.segment_len = 0;
+        assert!(c.validate().is_err());
+        assert!(FeedbackMode::parse("banana").is_err());
+        assert_eq!(FeedbackMode::parse("shaping"), Ok(FeedbackMode::Shaping));
+    }
+
+    #[test]
+    fn json_defaults_fill_missing_keys_and_unknown_keys_fail() {
+        let c: FeedbackConfig =
+            serde_json::from_str(r#"{"mode":"shaping","lambda":0.25}"#).unwrap();
+        assert_eq!(c.mode, FeedbackMode::Shaping);
+        assert_eq!(c.labeler, LabelerConfig::default());
+        assert!(
+            serde_json::from_str::<FeedbackConfig>(r#"{"mode":"shaping","lamda":0.25}"#).is_err()
+        );
+        let s: FeedbackConfig = serde_json::from_str(
+            r#"{"mode":"direct","schedule":{"kind":"linear","floor":0.1,"steps":500}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.schedule,
+            LambdaSchedule::Linear {
+                floor: 0.1,
+                steps: 500
+            }
+        );
+    }
+}

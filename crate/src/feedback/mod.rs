@@ -1,0 +1,24 @@
+//! AI feedback: a **teacher** (the "AI model") judges the agent, and one weight `lambda`
+//! blends its judgement into the environment's reward.
+//!
+//! - [`config`]: the feedback mode, lambda and its schedule, labeler and preference knobs
+//! - [`teacher`]: the `Teacher` trait, the built-in teachers and their registry
+//!
+//! How each mode uses lambda (`r` is the env reward, `l` the current lambda):
+//!
+//! | mode | what PPO sees |
+//! |---|---|
+//! | `none` | `r` |
+//! | `direct` | `(1 - l) * r + l * score(s, a, s')` |
+//! | `shaping` | `r + l * (gamma * Phi(s') - Phi(s))`, with `Phi(terminal) = 0` |
+//! | `preference` | `(1 - l) * r + l * rhat(s, a)`, the reward model's normalised output |
+//! | `advice` | `r`, and the loss gains `l * CE(teacher(s), policy(s))` |
+//!
+//! Shaping adds to the env reward instead of replacing part of it: that is what keeps the
+//! optimal policy unchanged (Ng et al. 1999), even for a wrong teacher.
+
+pub mod config;
+pub mod teacher;
+
+pub use config::{FeedbackConfig, FeedbackMode, LabelerConfig, LambdaSchedule, PreferenceConfig};
+pub use teacher::{Teacher, TeacherError, TeacherView};
