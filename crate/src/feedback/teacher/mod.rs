@@ -60,3 +60,55 @@ pub trait Teacher: Send {
     /// summing to 1 (zero on illegal moves); for a `Box` space, the suggested action itself.
     fn policy(&mut self, state: TeacherView<'_>, out: &mut [f32]);
 }
+
+/// One registry line: a teacher, the envs it judges, and how to make it.
+pub struct TeacherEntry {
+    /// Name as `--teacher` takes it; options follow a colon (e.g. `alpha-beta:6`).
+    pub name: &'static str,
+    /// One line for pickers and `--help`.
+    pub about: &'static str,
+    /// Whether it can judge `env_id`.
+    pub judges: fn(env_id: &str) -> bool,
+    /// Makes it for `env_id`; `option` is the text after the colon, if any.
+    pub make: fn(env_id: &str, option: Option<&str>) -> Result<Box<dyn Teacher>, TeacherError>,
+}
+
+/// Every built-in teacher. The first entry that judges an env is its default.
+pub fn entries() -> Vec<TeacherEntry> {
+    Vec::new()
+}
+
+/// Names of the teachers that can judge `env_id`, its default first.
+pub fn names_for(env_id: &str) -> Vec<&'static str> {
+    entries()
+        .into_iter()
+        .filter(|e| (e.judges)(env_id))
+        .map(|e| e.name)
+        .collect()
+}
+
+/// Makes the teacher `name` (with an optional `:option`) for `env_id`, or the env's default
+/// teacher when `name` is `None`. `demo:FILE` teachers are loaded by the caller, from bytes.
+pub fn make(name: Option<&str>, env_id: &str) -> Result<Box<dyn Teacher>, TeacherError> {
+    let all = entries();
+    let Some(name) = name else {
+        return match all.iter().find(|e| (e.judges)(env_id)) {
+            Some(e) => (e.make)(env_id, None),
+            None => Err(TeacherError::NoTeacher {
+                env_id: env_id.into(),
+            }),
+        };
+    };
+    let (base, option) = match name.split_once(':') {
+        Some((b, o)) => (b, Some(o)),
+        None => (name, None),
+    };
+    match all.iter().find(|e| e.name == base && (e.judges)(env_id)) {
+        Some(e) => (e.make)(env_id, option),
+        None => Err(TeacherError::Unknown {
+            name: name.into(),
+            env_id: env_id.into(),
+            known: names_for(env_id).join(", "),
+        }),
+    }
+}
