@@ -87,6 +87,23 @@ pub fn categorical_log_prob_entropy(
     (taken, entropy)
 }
 
+/// Cross-entropy `-sum_a target(a) * log pi(a)` of the masked categorical against target
+/// probabilities (the advice term: its gradient is that of `KL(target || pi)`).
+///
+/// Shapes: `logits` and `target` `[batch, n_actions]`, `mask` as above; returns `[batch]`.
+pub fn categorical_cross_entropy(
+    logits: Tensor<2>,
+    mask: Option<Tensor<2, Bool>>,
+    target: Tensor<2>,
+) -> Tensor<1> {
+    let logits = match mask {
+        Some(mask) => logits.mask_fill(mask.bool_not(), MASKED_LOGIT),
+        None => logits,
+    };
+    let log_p = burn::tensor::activation::log_softmax(logits, 1);
+    (target * log_p).sum_dim(1).neg().squeeze_dim::<1>(1)
+}
+
 /// Log-densities of `actions` and entropies under diagonal Gaussians.
 ///
 /// Shapes: `mean` `[batch, dim]`, `log_std` `[dim]`, `actions` `[batch, dim]`; returns

@@ -9,8 +9,8 @@
 //! methods wrap them in [`block_on`] for native callers and the CPU backends.
 
 use super::distribution::{
-    categorical_log_prob_entropy, gaussian_log_prob, gaussian_log_prob_entropy,
-    sample_masked_categorical,
+    categorical_cross_entropy, categorical_log_prob_entropy, gaussian_log_prob,
+    gaussian_log_prob_entropy, sample_masked_categorical,
 };
 use super::nets::{ActorCritic, ActorCriticConfig};
 use super::rng::AgentRng;
@@ -151,6 +151,8 @@ pub struct UpdateStats {
     pub clip_fraction: f32,
     /// 1 - Var(returns - values) / Var(returns) over the rollout.
     pub explained_variance: f32,
+    /// Cross-entropy of the policy against the teacher's advice (0 without advice).
+    pub advice_loss: f32,
 }
 
 /// Training stopped because a loss became NaN or infinite.
@@ -219,6 +221,7 @@ struct Staging {
     log_probs: Vec<f32>,
     advantages: Vec<f32>,
     returns: Vec<f32>,
+    advice: Vec<f32>,
 }
 
 impl Ppo {
@@ -404,6 +407,8 @@ impl Ppo {
                 let adv = Tensor::<1>::from_data(TensorData::new(s.advantages.clone(), [b]), &ad);
                 let ret = Tensor::<1>::from_data(TensorData::new(s.returns.clone(), [b]), &ad);
                 let (policy, values) = self.model.forward(obs);
+                let advice =
+                    (buf.advice_dim > 0).then(|| self.advice_loss(policy.clone(), &s, b, &ad));
                 let (logp, entropy) = match self.action {
                     ActionSpec::Discrete { n, masked } => {
                         let actions = Tensor::<2, Int>::from_data(
@@ -439,9 +444,12 @@ impl Ppo {
                     entropy,
                     self.config.clip_coef,
                 );
-                let loss = parts.policy_loss.clone()
+                let mut loss = parts.policy_loss.clone()
                     - parts.entropy.clone().mul_scalar(self.config.ent_coef)
                     + parts.value_loss.clone().mul_scalar(self.config.vf_coef);
+                if let Some(advice) = &advice {
+                    loss = loss + advice.clone().mul_scalar(buf.advice_weight);
+                }
                 let stats = Tensor::cat(
                     vec![
                         parts.policy_loss,
@@ -449,6 +457,7 @@ impl Ppo {
                         parts.entropy,
                         parts.approx_kl,
                         parts.clip_fraction,
+                        advice.unwrap_or_else(|| Tensor::<1>::zeros([1], &ad)),
                     ],
                     0,
                 )
@@ -480,6 +489,7 @@ impl Ppo {
             approx_kl: get(3),
             clip_fraction: get(4),
             explained_variance: explained_variance(&buf.values[..rows], &buf.returns[..rows]),
+            advice_loss: get(5),
         };
         if ![
             stats.policy_loss,
@@ -499,6 +509,34 @@ impl Ppo {
         }
         self.refresh_policy_async().await;
         Ok(stats)
+    }
+}
+
+impl Ppo {
+    /// The advice term of a minibatch (`[1]`): cross-entropy against the teacher's action
+    /// probabilities (discrete), or minus the log-density of its suggested action (continuous).
+    fn advice_loss(&self, policy: Tensor<2>, s: &Staging, b: usize, ad: &Device) -> Tensor<1> {
+        match self.action {
+            ActionSpec::Discrete { n, masked } => {
+                let target = Tensor::<2>::from_data(TensorData::new(s.advice.clone(), [b, n]), ad);
+                let mask = masked.then(|| {
+                    Tensor::<2, Bool>::from_data(TensorData::new(s.masks.clone(), [b, n]), ad)
+                });
+                categorical_cross_entropy(policy, mask, target).mean()
+            }
+            ActionSpec::Continuous { dim } => {
+                let target =
+                    Tensor::<2>::from_data(TensorData::new(s.advice.clone(), [b, dim]), ad);
+                let log_std = match &self.model.log_std {
+                    Some(p) => p.val(),
+                    None => Tensor::<1>::zeros([dim], ad),
+                };
+                gaussian_log_prob_entropy(policy, log_std, target)
+                    .0
+                    .mean()
+                    .neg()
+            }
+        }
     }
 }
 
@@ -556,7 +594,9 @@ fn gather_minibatch(
     s.log_probs.clear();
     s.advantages.clear();
     s.returns.clear();
+    s.advice.clear();
     let ad = action.stored_dim();
+    let vd = buf.advice_dim;
     for &r in idx {
         s.obs
             .extend_from_slice(&buf.obs[r * obs_dim..(r + 1) * obs_dim]);
@@ -574,6 +614,10 @@ fn gather_minibatch(
         s.log_probs.push(buf.log_probs[r]);
         s.advantages.push(buf.advantages[r]);
         s.returns.push(buf.returns[r]);
+        if vd > 0 {
+            s.advice
+                .extend_from_slice(&buf.advice[r * vd..(r + 1) * vd]);
+        }
     }
 }
 

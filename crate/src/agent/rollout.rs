@@ -31,6 +31,16 @@ pub struct RolloutBuffer {
     pub bootstrap: Vec<f32>,
     pub advantages: Vec<f32>,
     pub returns: Vec<f32>,
+    /// The env's own reward per row (`rewards` is what PPO optimises, feedback included).
+    pub env_rewards: Vec<f32>,
+    /// The teacher's score of each step (preference mode's labeler reads it).
+    pub teacher_scores: Vec<f32>,
+    /// Advice: floats per row of teacher targets (0 = no advice).
+    pub advice_dim: usize,
+    /// The teacher's suggested action per row: probabilities (discrete) or an action.
+    pub advice: Vec<f32>,
+    /// Weight of the advice term in the update of this rollout.
+    pub advice_weight: f32,
 }
 
 impl RolloutBuffer {
@@ -59,7 +69,19 @@ impl RolloutBuffer {
             bootstrap: vec![0.0; rows],
             advantages: vec![0.0; rows],
             returns: vec![0.0; rows],
+            env_rewards: vec![0.0; rows],
+            teacher_scores: vec![0.0; rows],
+            advice_dim: 0,
+            advice: Vec::new(),
+            advice_weight: 0.0,
         }
+    }
+
+    /// Stores `dim` floats of teacher advice per row (see [`RolloutBuffer::advice`]).
+    pub fn with_advice(mut self, dim: usize) -> Self {
+        self.advice_dim = dim;
+        self.advice = vec![0.0; self.rows() * dim];
+        self
     }
 
     pub fn is_full(&self) -> bool {

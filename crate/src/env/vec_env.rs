@@ -8,6 +8,10 @@
 use super::registry::{EnvOptions, MakeError, make_with};
 use super::{Action, Env, EnvError, EnvSpec};
 
+/// Called with (env index, action, the env after its step, its observation, the step) before
+/// any auto-reset.
+pub type StepObserver<'a> = dyn FnMut(usize, Action<'_>, &dyn Env, &[f32], &super::Step) + 'a;
+
 pub struct VecEnv {
     envs: Vec<Box<dyn Env>>,
     spec: EnvSpec,
@@ -158,9 +162,9 @@ impl VecEnv {
         let discrete = self.n_actions > 0;
         for a in actions.chunks(self.act_dim.max(1)) {
             if discrete {
-                self.step_one(i, Action::Discrete(a[0] as usize))?;
+                self.step_one(i, Action::Discrete(a[0] as usize), None)?;
             } else {
-                self.step_one(i, Action::Continuous(a))?;
+                self.step_one(i, Action::Continuous(a), None)?;
             }
             if self.done(i) {
                 return Ok(false);
@@ -188,7 +192,46 @@ impl VecEnv {
             });
         }
         for (i, &a) in actions.iter().enumerate() {
-            self.step_one(i, Action::Discrete(a))?;
+            self.step_one(i, Action::Discrete(a), None)?;
+        }
+        Ok(())
+    }
+
+    /// [`VecEnv::step_discrete`], calling `observe` after each env's step and before its
+    /// auto-reset, so a teacher can judge the state the step reached.
+    pub fn step_discrete_observed(
+        &mut self,
+        actions: &[usize],
+        observe: &mut StepObserver<'_>,
+    ) -> Result<(), EnvError> {
+        if actions.len() != self.envs.len() {
+            return Err(EnvError::WrongActionLength {
+                got: actions.len(),
+                expected: self.envs.len(),
+            });
+        }
+        for (i, &a) in actions.iter().enumerate() {
+            self.step_one(i, Action::Discrete(a), Some(&mut *observe))?;
+        }
+        Ok(())
+    }
+
+    /// [`VecEnv::step_continuous`] with an observer, as [`VecEnv::step_discrete_observed`].
+    pub fn step_continuous_observed(
+        &mut self,
+        actions: &[f32],
+        observe: &mut StepObserver<'_>,
+    ) -> Result<(), EnvError> {
+        let expected = self.envs.len() * self.act_dim;
+        if actions.len() != expected {
+            return Err(EnvError::WrongActionLength {
+                got: actions.len(),
+                expected,
+            });
+        }
+        for i in 0..self.envs.len() {
+            let a = &actions[i * self.act_dim..(i + 1) * self.act_dim];
+            self.step_one(i, Action::Continuous(a), Some(&mut *observe))?;
         }
         Ok(())
     }
@@ -204,14 +247,28 @@ impl VecEnv {
         }
         for i in 0..self.envs.len() {
             let a = &actions[i * self.act_dim..(i + 1) * self.act_dim];
-            self.step_one(i, Action::Continuous(a))?;
+            self.step_one(i, Action::Continuous(a), None)?;
         }
         Ok(())
     }
 
-    fn step_one(&mut self, i: usize, action: Action<'_>) -> Result<(), EnvError> {
+    fn step_one(
+        &mut self,
+        i: usize,
+        action: Action<'_>,
+        observe: Option<&mut StepObserver<'_>>,
+    ) -> Result<(), EnvError> {
         let range = i * self.obs_dim..(i + 1) * self.obs_dim;
         let step = self.envs[i].step(action, &mut self.obs[range.clone()])?;
+        if let Some(observe) = observe {
+            observe(
+                i,
+                action,
+                self.envs[i].as_ref(),
+                &self.obs[range.clone()],
+                &step,
+            );
+        }
         self.rewards[i] = step.reward;
         self.terminated[i] = step.terminated;
         self.truncated[i] = step.truncated;

@@ -28,6 +28,7 @@ const RNG: u32 = 5;
 const COUNTERS: u32 = 6;
 const ROLLOUT: u32 = 7;
 const EPISODES: u32 = 8;
+const FEEDBACK: u32 = 9;
 
 /// Why a checkpoint was rejected.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -193,6 +194,19 @@ impl Trainer {
             w.f32s(actions);
         }
         section(EPISODES, &w.0);
+        if let Some(fb) = &self.feedback {
+            let mut w = W::default();
+            let state = fb.state();
+            w.f64(state.lambda);
+            w.f64s(&state.phi);
+            w.f64s(&state.ai_return);
+            w.u64(state.agree.0);
+            w.u64(state.agree.1);
+            w.f32s(&b.env_rewards[..rows]);
+            w.f32s(&b.teacher_scores[..rows]);
+            w.f32s(&b.advice[..rows * b.advice_dim]);
+            section(FEEDBACK, &w.0);
+        }
         let sum = fnv1a(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         Ok(out)
@@ -308,6 +322,28 @@ impl Trainer {
             t.episode_actions[i] = r.f32s()?;
         }
         t.restore_envs(&episodes)?;
+
+        if let Some(fb) = &mut t.feedback {
+            let mut r = get(FEEDBACK, "feedback")?;
+            let lambda = r.f64()?;
+            let phi = r.f64s()?;
+            let ai_return = r.f64s()?;
+            let agree = (r.u64()?, r.u64()?);
+            let n = t.config.n_envs;
+            if phi.len() != n || ai_return.len() != n {
+                return Err(corrupt("feedback state size").into());
+            }
+            fb.set_state(super::feedback_run::FeedbackState {
+                lambda,
+                phi,
+                ai_return,
+                agree,
+            });
+            let b = &mut t.buf;
+            fill_f(&mut b.env_rewards[..rows], r.f32s()?)?;
+            fill_f(&mut b.teacher_scores[..rows], r.f32s()?)?;
+            fill_f(&mut b.advice[..rows * b.advice_dim], r.f32s()?)?;
+        }
         Ok(t)
     }
 }

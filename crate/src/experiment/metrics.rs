@@ -12,8 +12,27 @@ pub struct EpisodeMetrics {
     /// 1-based count of finished episodes.
     pub episode: u64,
     pub env_index: usize,
+    /// The environment's own return.
     pub episode_return: f64,
     pub length: u32,
+    /// The feedback's return over the episode (teacher scores, shaping terms or reward-model
+    /// rewards, before lambda); `None` without feedback or in advice mode.
+    pub ai_return: Option<f64>,
+}
+
+/// What the feedback did during one rollout and update.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FeedbackStats {
+    /// Lambda used for this rollout.
+    pub lambda: f64,
+    /// AI labels asked so far (preference mode).
+    pub labels_used: u64,
+    /// Share of labels that agree with the env's true reward, over pairs it tells apart.
+    pub labeler_accuracy: Option<f64>,
+    /// Reward model's accuracy on held-out pairs.
+    pub reward_model_accuracy: Option<f64>,
+    /// Share of this rollout's steps where the agent took the teacher's preferred action.
+    pub teacher_agreement: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,6 +48,8 @@ pub struct UpdateMetrics {
     pub steps_per_second: Option<f64>,
     /// Seconds since training started, by the caller's clock.
     pub wall_seconds: Option<f64>,
+    /// `None` without feedback.
+    pub feedback: Option<FeedbackStats>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -45,10 +66,16 @@ pub struct CsvWriter {
 
 pub const CSV_HEADER: &str = "kind,env_steps,episode,env_index,return,length,update,learning_rate,\
 policy_loss,value_loss,entropy,approx_kl,clip_fraction,explained_variance,mean_return,\
-steps_per_second,wall_seconds";
+ai_return,advice_loss,lambda,labels_used,labeler_accuracy,reward_model_accuracy,\
+teacher_agreement,steps_per_second,wall_seconds";
 
 fn opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.3}")).unwrap_or_default()
+}
+
+/// Full precision, empty when absent.
+fn opt_full(x: Option<f64>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
 }
 
 impl CsvWriter {
@@ -67,25 +94,39 @@ impl CsvWriter {
             let _ = match m {
                 Metric::Episode(e) => writeln!(
                     out,
-                    "episode,{},{},{},{},{},,,,,,,,,,,",
-                    e.env_steps, e.episode, e.env_index, e.episode_return, e.length
+                    "episode,{},{},{},{},{},,,,,,,,,,{},,,,,,,,",
+                    e.env_steps,
+                    e.episode,
+                    e.env_index,
+                    e.episode_return,
+                    e.length,
+                    opt_full(e.ai_return)
                 ),
-                Metric::Update(u) => writeln!(
-                    out,
-                    "update,{},,,,,{},{},{},{},{},{},{},{},{},{},{}",
-                    u.env_steps,
-                    u.update,
-                    u.learning_rate,
-                    u.stats.policy_loss,
-                    u.stats.value_loss,
-                    u.stats.entropy,
-                    u.stats.approx_kl,
-                    u.stats.clip_fraction,
-                    u.stats.explained_variance,
-                    u.mean_return,
-                    opt(u.steps_per_second),
-                    opt(u.wall_seconds)
-                ),
+                Metric::Update(u) => {
+                    let f = u.feedback;
+                    writeln!(
+                        out,
+                        "update,{},,,,,{},{},{},{},{},{},{},{},{},,{},{},{},{},{},{},{},{}",
+                        u.env_steps,
+                        u.update,
+                        u.learning_rate,
+                        u.stats.policy_loss,
+                        u.stats.value_loss,
+                        u.stats.entropy,
+                        u.stats.approx_kl,
+                        u.stats.clip_fraction,
+                        u.stats.explained_variance,
+                        u.mean_return,
+                        u.stats.advice_loss,
+                        opt_full(f.map(|f| f.lambda)),
+                        f.map(|f| f.labels_used.to_string()).unwrap_or_default(),
+                        opt_full(f.and_then(|f| f.labeler_accuracy)),
+                        opt_full(f.and_then(|f| f.reward_model_accuracy)),
+                        opt_full(f.and_then(|f| f.teacher_agreement)),
+                        opt(u.steps_per_second),
+                        opt(u.wall_seconds)
+                    )
+                }
             };
         }
     }

@@ -3,10 +3,11 @@
 
 pub mod checkpoint;
 pub mod config;
+mod feedback_run;
 pub mod metrics;
 pub mod trainer;
 
 pub use checkpoint::CheckpointError;
 pub use config::{ConfigError, ExperimentConfig};
-pub use metrics::{CsvWriter, EpisodeMetrics, Metric, UpdateMetrics};
+pub use metrics::{CsvWriter, EpisodeMetrics, FeedbackStats, Metric, UpdateMetrics};
 pub use trainer::{SliceReport, TrainError, Trainer};

@@ -9,13 +9,15 @@
 //! can await its readbacks; [`Trainer::step_slice`] blocks on it for native callers.
 
 use super::config::ExperimentConfig;
-use super::metrics::{EpisodeMetrics, Metric, UpdateMetrics};
+use super::feedback_run::FeedbackRun;
+use super::metrics::{EpisodeMetrics, FeedbackStats, Metric, UpdateMetrics};
 use crate::agent::normalize::RunningNorm;
 use crate::agent::ppo::block_on;
 use crate::agent::rollout::RolloutBuffer;
 use crate::agent::{ActionSpec, AgentRng, NonFiniteLoss, Ppo};
 use crate::env::registry::MakeError;
 use crate::env::{EnvError, EnvOptions, Space, VecEnv};
+use crate::feedback::{FeedbackMode, Teacher, TeacherError};
 use burn::tensor::Device;
 use std::collections::VecDeque;
 
@@ -35,6 +37,10 @@ pub enum TrainError {
     NonFinite(#[from] NonFiniteLoss),
     #[error(transparent)]
     Checkpoint(#[from] super::checkpoint::CheckpointError),
+    #[error(transparent)]
+    Teacher(#[from] TeacherError),
+    #[error("{0}")]
+    Feedback(String),
 }
 
 /// What one slice did.
@@ -69,6 +75,8 @@ pub struct Trainer {
     clock_start: f64,
     last_update_clock: (f64, u64),
     solved_seconds: Option<f64>,
+    /// The teacher and what it has said, when the run has feedback.
+    pub(crate) feedback: Option<FeedbackRun>,
     // Scratch, allocated once.
     net_obs: Vec<f32>,
     packed: Vec<f32>,
@@ -79,9 +87,46 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// A fresh run on `device` (a plain device; see [`crate::backend`]).
+    /// A fresh run on `device` (a plain device; see [`crate::backend`]). With feedback, the
+    /// teacher comes from the registry (`config.feedback.teacher`, or the env's default).
     pub fn new(config: ExperimentConfig, device: &Device) -> Result<Self, TrainError> {
         config.validate()?;
+        let teacher = match config.feedback.mode {
+            FeedbackMode::None => None,
+            _ => match config.feedback.teacher.as_deref() {
+                Some(name) if name.starts_with("demo:") => {
+                    return Err(TrainError::Feedback(format!(
+                        "teacher {name:?} is learned from a demonstrations file: load it and use Trainer::with_teacher"
+                    )));
+                }
+                name => Some(crate::feedback::teacher::make(name, &config.env_id)?),
+            },
+        };
+        Self::build(config, device, teacher)
+    }
+
+    /// A fresh run judged by `teacher` (e.g. one learned from demonstrations); the config's
+    /// feedback mode says how its judgement is used.
+    pub fn with_teacher(
+        config: ExperimentConfig,
+        device: &Device,
+        teacher: Box<dyn Teacher>,
+    ) -> Result<Self, TrainError> {
+        config.validate()?;
+        let teacher = (config.feedback.mode != FeedbackMode::None).then_some(teacher);
+        Self::build(config, device, teacher)
+    }
+
+    fn build(
+        config: ExperimentConfig,
+        device: &Device,
+        teacher: Option<Box<dyn Teacher>>,
+    ) -> Result<Self, TrainError> {
+        if config.feedback.mode == FeedbackMode::Preference {
+            return Err(TrainError::Feedback(
+                "preference feedback is not built into the trainer yet".into(),
+            ));
+        }
         let mut env = VecEnv::new(&config.env_id, config.n_envs, &EnvOptions::default())?;
         env.reset_episode_seeded(crate::agent::rng::mix_seed(config.seed, 100));
         let spec = env.spec().clone();
@@ -115,13 +160,25 @@ impl Trainer {
             device,
         );
         let n = config.n_envs;
+        let feedback = match teacher {
+            Some(teacher) => Some(FeedbackRun::new(
+                config.feedback.clone(),
+                teacher,
+                config.ppo.gamma as f64,
+                action,
+                bounds.as_ref(),
+                &env,
+            )),
+            None => None,
+        };
         let buf = RolloutBuffer::new(
             n,
             config.ppo.n_steps,
             obs_dim,
             action.stored_dim(),
             mask_dim,
-        );
+        )
+        .with_advice(feedback.as_ref().map_or(0, |f| f.advice_dim()));
         let threshold = config.reward_threshold.or(spec.reward_threshold);
         Ok(Self {
             norm: config
@@ -142,6 +199,7 @@ impl Trainer {
             clock_start: 0.0,
             last_update_clock: (0.0, 0),
             solved_seconds: None,
+            feedback,
             net_obs: vec![0.0; n * obs_dim],
             packed: Vec::new(),
             discrete: vec![0; n],
@@ -212,6 +270,21 @@ impl Trainer {
     /// Seconds (by the caller's clock) at which the run was solved.
     pub fn solved_seconds(&self) -> Option<f64> {
         self.solved_seconds
+    }
+
+    /// The teacher's name, when the run has feedback.
+    pub fn teacher_name(&self) -> Option<String> {
+        self.feedback.as_ref().map(|fb| fb.teacher_name())
+    }
+
+    /// Lambda of the current rollout, when the run has feedback.
+    pub fn lambda(&self) -> Option<f64> {
+        self.feedback.as_ref().map(|fb| fb.lambda())
+    }
+
+    /// AI labels asked so far (preference mode; 0 otherwise).
+    pub fn labels_used(&self) -> u64 {
+        0
     }
 
     /// Takes the metrics queued since the last call.
@@ -292,16 +365,44 @@ impl Trainer {
             &mut self.discrete,
             &mut self.env_actions,
         );
-        match self.action {
-            ActionSpec::Discrete { .. } => self.env.step_discrete(&self.discrete)?,
-            ActionSpec::Continuous { .. } => self.env.step_continuous(&self.env_actions)?,
+        match &mut self.feedback {
+            None => match self.action {
+                ActionSpec::Discrete { .. } => self.env.step_discrete(&self.discrete)?,
+                ActionSpec::Continuous { .. } => self.env.step_continuous(&self.env_actions)?,
+            },
+            Some(fb) => {
+                if t == 0 {
+                    fb.start_rollout(self.env_steps);
+                }
+                let vd = self.buf.advice_dim;
+                let advice = (vd > 0).then(|| &mut self.buf.advice[rows.start * vd..rows.end * vd]);
+                fb.before_step(&self.env, advice);
+                let observe: &mut crate::env::vec_env::StepObserver<'_> =
+                    &mut |i, a, env, obs, s| fb.observe(i, a, env, obs, s);
+                match self.action {
+                    ActionSpec::Discrete { .. } => {
+                        self.env.step_discrete_observed(&self.discrete, observe)?
+                    }
+                    ActionSpec::Continuous { .. } => self
+                        .env
+                        .step_continuous_observed(&self.env_actions, observe)?,
+                }
+            }
         }
         self.env_steps += n as u64;
         self.truncated_rows.clear();
         self.final_obs.clear();
         for i in 0..n {
             let row = rows.start + i;
-            self.buf.rewards[row] = self.env.rewards[i] as f32;
+            let env_reward = self.env.rewards[i];
+            self.buf.env_rewards[row] = env_reward as f32;
+            self.buf.rewards[row] = match &mut self.feedback {
+                Some(fb) => {
+                    self.buf.teacher_scores[row] = fb.score(i) as f32;
+                    fb.blend(i, env_reward, None) as f32
+                }
+                None => env_reward as f32,
+            };
             let done = self.env.done(i);
             self.buf.dones[row] = done;
             self.buf.bootstrap[row] = 0.0;
@@ -319,6 +420,13 @@ impl Trainer {
                     ActionSpec::Continuous { dim } => &self.env_actions[i * dim..(i + 1) * dim],
                 };
                 self.episode_actions[i].extend_from_slice(a);
+            }
+        }
+        if let Some(fb) = &mut self.feedback {
+            for i in 0..n {
+                if self.env.done(i) {
+                    fb.refresh_potentials(&self.env, i..i + 1);
+                }
             }
         }
         if !self.truncated_rows.is_empty() {
@@ -343,12 +451,14 @@ impl Trainer {
         if self.recent.len() > MEAN_WINDOW {
             self.recent.pop_front();
         }
+        let ai_return = self.feedback.as_mut().and_then(|fb| fb.finish_episode(i));
         self.metrics.push(Metric::Episode(EpisodeMetrics {
             env_steps: self.env_steps,
             episode: self.episodes,
             env_index: i,
             episode_return: ret,
             length: self.env.final_length[i],
+            ai_return,
         }));
         if self.solved_at.is_none()
             && self.recent.len() == MEAN_WINDOW
@@ -374,6 +484,9 @@ impl Trainer {
         );
         let lr = self.learning_rate();
         self.updates += 1;
+        if let Some(fb) = &self.feedback {
+            self.buf.advice_weight = fb.lambda() as f32;
+        }
         let stats = self
             .ppo
             .update_async(&self.buf, lr, &mut self.rng, self.updates)
@@ -398,6 +511,13 @@ impl Trainer {
             mean_return: self.mean_return().unwrap_or(f64::NAN),
             steps_per_second,
             wall_seconds,
+            feedback: self.feedback.as_ref().map(|fb| FeedbackStats {
+                lambda: fb.lambda(),
+                labels_used: 0,
+                labeler_accuracy: None,
+                reward_model_accuracy: None,
+                teacher_agreement: fb.agreement(),
+            }),
         }));
         Ok(())
     }

@@ -2,7 +2,9 @@
 
 mod bench;
 mod envs;
+mod feedback_args;
 mod replay;
+mod sweep;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +38,8 @@ enum Command {
     },
     /// Train PPO on an environment.
     Train(train::TrainArgs),
+    /// Train over a grid of lambdas and seeds; write CSVs, a summary, a table and a plot.
+    Sweep(sweep::SweepArgs),
     /// Measure speed.
     Bench {
         #[command(subcommand)]
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Command::Replay { file } => replay::run(&file),
         Command::Bench { what } => bench::run(what),
         Command::Train(args) => train::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

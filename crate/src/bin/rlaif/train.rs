@@ -1,9 +1,11 @@
 //! `rlaif train`: trains PPO on one env, with a progress bar, a metrics CSV, checkpoints and
 //! a JSON summary.
 
+use crate::feedback_args::FeedbackArgs;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rlaif::backend::{self, BackendChoice};
+use rlaif::experiment::trainer::MEAN_WINDOW;
 use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Trainer};
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
@@ -41,18 +43,37 @@ pub struct TrainArgs {
     /// Print a JSON summary on stdout and no progress bar.
     #[arg(long)]
     json: bool,
+    /// Feedback weight in [0, 1] (with --feedback).
+    #[arg(long)]
+    lambda: Option<f64>,
+    #[command(flatten)]
+    feedback: FeedbackArgs,
 }
 
-pub fn run(args: &TrainArgs) -> Result<(), String> {
-    let mut config = match &args.preset {
+/// The run's config: the preset (or `--preset FILE`), then the flags.
+pub fn config_from_flags(
+    env: &str,
+    preset: Option<&str>,
+    feedback: &FeedbackArgs,
+) -> Result<ExperimentConfig, String> {
+    let mut config = match preset {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
             ExperimentConfig::from_json(&text).map_err(|e| format!("{path}: {e}"))?
         }
-        None => ExperimentConfig::preset(&args.env).map_err(|e| e.to_string())?,
+        None => ExperimentConfig::preset(env).map_err(|e| e.to_string())?,
     };
-    config.env_id = args.env.clone();
+    config.env_id = env.to_string();
+    feedback.apply(&mut config.feedback)?;
+    Ok(config)
+}
+
+pub fn run(args: &TrainArgs) -> Result<(), String> {
+    let mut config = config_from_flags(&args.env, args.preset.as_deref(), &args.feedback)?;
+    if let Some(l) = args.lambda {
+        config.feedback.lambda = l;
+    }
     if let Some(s) = args.steps {
         config.total_steps = s;
     }
@@ -83,7 +104,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             }
             t
         }
-        None => Trainer::new(config, &selected.device).map_err(|e| e.to_string())?,
+        None => make_trainer(config, &selected.device)?,
     };
     let train_start = Instant::now();
     trainer.set_clock(move || train_start.elapsed().as_secs_f64());
@@ -108,11 +129,22 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     };
     let mut csv = CsvWriter::new();
     let mut text = String::new();
+    let mut recent_ai = std::collections::VecDeque::new();
     // Slices of about a second of work keep the bar and the CSV flowing.
     let slice = (trainer.config().batch_size() as u64).max(1);
     while !trainer.is_finished() {
         let result = trainer.step_slice(slice);
         let metrics = trainer.drain_metrics();
+        for m in &metrics {
+            if let Metric::Episode(e) = m
+                && let Some(ai) = e.ai_return
+            {
+                recent_ai.push_back(ai);
+                if recent_ai.len() > MEAN_WINDOW {
+                    recent_ai.pop_front();
+                }
+            }
+        }
         if let Some(file) = &mut csv_file {
             text.clear();
             csv.write(&metrics, &mut text);
@@ -154,6 +186,13 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             "solved": solved,
             "solved_at_step": trainer.solved_at(),
             "solved_at_seconds": trainer.solved_seconds(),
+            "feedback": trainer.config().feedback.mode.name(),
+            "teacher": trainer.teacher_name(),
+            "lambda": trainer.config().feedback.lambda,
+            "lambda_schedule": trainer.config().feedback.schedule.to_text(),
+            "labels_used": trainer.labels_used(),
+            "final_mean_ai_return": (!recent_ai.is_empty())
+                .then(|| recent_ai.iter().sum::<f64>() / recent_ai.len() as f64),
         });
         println!("{summary}");
     } else {
@@ -171,6 +210,14 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// A fresh trainer; a `demo:FILE` teacher is learned from that demonstrations file first.
+pub fn make_trainer(
+    config: ExperimentConfig,
+    device: &burn::tensor::Device,
+) -> Result<Trainer, String> {
+    Trainer::new(config, device).map_err(|e| e.to_string())
 }
 
 /// Times a few PPO minibatch steps of this run's model on `device` (for `--backend auto`).

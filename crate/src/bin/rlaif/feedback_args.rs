@@ -1,0 +1,105 @@
+//! The AI-feedback flags shared by `train` and `sweep`; each overrides the preset's value.
+
+use clap::Args;
+use rlaif::feedback::config::QuerySchedule;
+use rlaif::feedback::{FeedbackConfig, FeedbackMode, LambdaSchedule};
+
+#[derive(Args, Clone, Debug, Default)]
+pub struct FeedbackArgs {
+    /// none, direct, shaping, preference or advice.
+    #[arg(long)]
+    pub feedback: Option<String>,
+    /// Teacher name (see `rlaif teachers`), e.g. alpha-beta:6 or inverted:energy; default: the
+    /// env's own.
+    #[arg(long)]
+    pub teacher: Option<String>,
+    /// constant, or linear:FLOOR:STEPS (decays lambda to FLOOR over STEPS env steps).
+    #[arg(long)]
+    pub lambda_schedule: Option<String>,
+    /// Preference mode: total AI labels for the run.
+    #[arg(long)]
+    pub label_budget: Option<u64>,
+    /// Preference mode: steps per segment.
+    #[arg(long)]
+    pub segment_len: Option<usize>,
+    /// Preference mode: labels asked at each update.
+    #[arg(long)]
+    pub labels_per_update: Option<usize>,
+    /// Preference mode: uniform or decaying.
+    #[arg(long)]
+    pub query_schedule: Option<String>,
+    /// Preference mode: reward models in the ensemble.
+    #[arg(long)]
+    pub ensemble: Option<usize>,
+    /// Labeler rationality: sample labels with P = sigmoid(beta * (R_a - R_b)).
+    #[arg(long)]
+    pub labeler_beta: Option<f64>,
+    /// Labeler mistake rate in [0, 1]: flip this share of labels.
+    #[arg(long)]
+    pub labeler_mistake: Option<f64>,
+    /// Labeler myopia in (0, 1]: weight gamma^(H-1-t) on step t of a segment.
+    #[arg(long)]
+    pub labeler_gamma: Option<f64>,
+    /// Labeler skip threshold: skip a query when neither segment's return reaches it.
+    #[arg(long)]
+    pub labeler_skip: Option<f64>,
+    /// Labeler equal threshold: "equally good" when returns differ by less.
+    #[arg(long)]
+    pub labeler_equal: Option<f64>,
+}
+
+impl FeedbackArgs {
+    /// Writes the given flags into `config`; the result is validated by the caller.
+    pub fn apply(&self, config: &mut FeedbackConfig) -> Result<(), String> {
+        if let Some(m) = &self.feedback {
+            config.mode = FeedbackMode::parse(m)?;
+        }
+        if let Some(t) = &self.teacher {
+            config.teacher = Some(t.clone());
+        }
+        if let Some(s) = &self.lambda_schedule {
+            config.schedule = LambdaSchedule::parse(s)?;
+        }
+        let p = &mut config.preference;
+        if let Some(x) = self.label_budget {
+            p.label_budget = x;
+        }
+        if let Some(x) = self.segment_len {
+            p.segment_len = x;
+        }
+        if let Some(x) = self.labels_per_update {
+            p.labels_per_update = x;
+        }
+        if let Some(q) = &self.query_schedule {
+            p.query_schedule = match q.as_str() {
+                "uniform" => QuerySchedule::Uniform,
+                "decaying" => QuerySchedule::Decaying,
+                other => {
+                    return Err(format!(
+                        "unknown query schedule {other:?}: expected uniform or decaying"
+                    ));
+                }
+            };
+        }
+        if let Some(x) = self.ensemble {
+            p.ensemble = x;
+        }
+        let l = &mut config.labeler;
+        if let Some(x) = self.labeler_beta {
+            l.beta = Some(x);
+        }
+        if let Some(x) = self.labeler_mistake {
+            l.mistake = x;
+        }
+        if let Some(x) = self.labeler_gamma {
+            l.gamma = x;
+        }
+        if let Some(x) = self.labeler_skip {
+            l.skip = Some(x);
+        }
+        if let Some(x) = self.labeler_equal {
+            l.equal = x;
+        }
+        config.validate()
+    }
+}
