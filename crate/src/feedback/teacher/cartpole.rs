@@ -102,9 +102,8 @@ fn riccati(a: &Mat, b: &[f64; 4]) -> (Mat, [f64; 4]) {
             })
         });
         // Rounding makes the iterate drift from symmetric, and the drift grows: symmetrise.
-        let next: Mat = std::array::from_fn(|i| {
-            std::array::from_fn(|j| 0.5 * (next[i][j] + next[j][i]))
-        });
+        let next: Mat =
+            std::array::from_fn(|i| std::array::from_fn(|j| 0.5 * (next[i][j] + next[j][i])));
         let change = (0..4)
             .flat_map(|i| (0..4).map(move |j| (i, j)))
             .map(|(i, j)| (next[i][j] - p[i][j]).abs())

@@ -203,7 +203,10 @@ mod tests {
         for id in registry::ids() {
             let names = names_for(&id);
             assert!(!names.is_empty(), "{id} has no teacher");
-            assert_ne!(names[0], "inverted", "{id}: the wrong teacher is never the default");
+            assert_ne!(
+                names[0], "inverted",
+                "{id}: the wrong teacher is never the default"
+            );
             let teacher = make(None, &id).unwrap();
             assert_eq!(teacher.name().split(':').next(), Some(names[0]));
             for name in names {
@@ -215,7 +218,10 @@ mod tests {
     #[test]
     fn names_list_the_default_first() {
         assert_eq!(names_for("CartPole-v1"), ["lqr", "inverted"]);
-        assert_eq!(names_for("TicTacToe-v0"), ["minimax", "alpha-beta", "inverted"]);
+        assert_eq!(
+            names_for("TicTacToe-v0"),
+            ["minimax", "alpha-beta", "inverted"]
+        );
         assert_eq!(names_for("ConnectFour-v0"), ["alpha-beta", "inverted"]);
         assert_eq!(names_for("Grid-DoorKey-8x8-v0")[0], "shortest-path");
         assert_eq!(names_for("Pendulum-v1"), ["energy", "inverted"]);
@@ -262,7 +268,10 @@ mod tests {
         env.reset(Some(4), &mut obs);
         let mut t = make(Some("inverted:energy"), "MountainCar-v0").unwrap();
         let mut d = make(None, "MountainCar-v0").unwrap();
-        let view = TeacherView { env: &*env, obs: &obs };
+        let view = TeacherView {
+            env: &*env,
+            obs: &obs,
+        };
         assert_eq!(t.value(view), -d.value(view));
     }
 
@@ -285,12 +294,17 @@ mod tests {
             let mut spent = std::time::Duration::ZERO;
             for _ in 0..steps {
                 let start = std::time::Instant::now();
-                let view = TeacherView { env: &*env, obs: &obs };
+                let view = TeacherView {
+                    env: &*env,
+                    obs: &obs,
+                };
                 t.value(view);
                 t.policy(view, &mut out);
                 spent += start.elapsed();
                 let step = if discrete {
-                    let best = (0..a).max_by(|&x, &y| out[x].total_cmp(&out[y])).unwrap_or(0);
+                    let best = (0..a)
+                        .max_by(|&x, &y| out[x].total_cmp(&out[y]))
+                        .unwrap_or(0);
                     env.step(Action::Discrete(best), &mut obs)
                 } else {
                     env.step(Action::Continuous(&out), &mut obs)
