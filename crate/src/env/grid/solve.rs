@@ -79,7 +79,7 @@ impl GoalDistances {
         dir: super::Dir,
         carrying: bool,
     ) -> Option<u32> {
-        if self.width == 0 || cells.len() % self.width != 0 || pos.0 >= self.width {
+        if self.width == 0 || !cells.len().is_multiple_of(self.width) || pos.0 >= self.width {
             return None;
         }
         if pos.1 * self.width + pos.0 >= cells.len() {

@@ -78,6 +78,10 @@ pub trait Teacher: Send {
     fn policy(&mut self, state: TeacherView<'_>, out: &mut [f32]);
 }
 
+/// Makes a teacher for `env_id`; `option` is the text after the colon, if any.
+pub type MakeTeacher =
+    fn(env_id: &str, option: Option<&str>) -> Result<Box<dyn Teacher>, TeacherError>;
+
 /// One registry line: a teacher, the envs it judges, and how to make it.
 pub struct TeacherEntry {
     /// Name as `--teacher` takes it; options follow a colon (e.g. `alpha-beta:6`).
@@ -87,7 +91,7 @@ pub struct TeacherEntry {
     /// Whether it can judge `env_id`.
     pub judges: fn(env_id: &str) -> bool,
     /// Makes it for `env_id`; `option` is the text after the colon, if any.
-    pub make: fn(env_id: &str, option: Option<&str>) -> Result<Box<dyn Teacher>, TeacherError>,
+    pub make: MakeTeacher,
 }
 
 /// Every built-in teacher. The first entry that judges an env is its default.
@@ -148,7 +152,7 @@ fn entry(
     name: &'static str,
     about: &'static str,
     judges: fn(&str) -> bool,
-    make: fn(&str, Option<&str>) -> Result<Box<dyn Teacher>, TeacherError>,
+    make: MakeTeacher,
 ) -> TeacherEntry {
     TeacherEntry {
         name,
