@@ -5,19 +5,19 @@ use crate::env::{Action, Env, EnvError, EnvSpec, Scene, Space, Step, discrete_ac
 use rand::RngExt;
 use rand::rngs::StdRng;
 
-const GRAVITY: f64 = 9.8;
-const MASSCART: f64 = 1.0;
-const MASSPOLE: f64 = 0.1;
-const TOTAL_MASS: f64 = MASSPOLE + MASSCART;
+pub(crate) const GRAVITY: f64 = 9.8;
+pub(crate) const MASSCART: f64 = 1.0;
+pub(crate) const MASSPOLE: f64 = 0.1;
+pub(crate) const TOTAL_MASS: f64 = MASSPOLE + MASSCART;
 /// Half the pole's length.
-const LENGTH: f64 = 0.5;
-const POLEMASS_LENGTH: f64 = MASSPOLE * LENGTH;
-const FORCE_MAG: f64 = 10.0;
+pub(crate) const LENGTH: f64 = 0.5;
+pub(crate) const POLEMASS_LENGTH: f64 = MASSPOLE * LENGTH;
+pub(crate) const FORCE_MAG: f64 = 10.0;
 /// Seconds between state updates.
-const TAU: f64 = 0.02;
+pub(crate) const TAU: f64 = 0.02;
 /// 12 degrees, computed as Gymnasium does (`12 * 2 * math.pi / 360`).
-const THETA_THRESHOLD_RADIANS: f64 = 12.0 * 2.0 * std::f64::consts::PI / 360.0;
-const X_THRESHOLD: f64 = 2.4;
+pub(crate) const THETA_THRESHOLD_RADIANS: f64 = 12.0 * 2.0 * std::f64::consts::PI / 360.0;
+pub(crate) const X_THRESHOLD: f64 = 2.4;
 
 pub struct CartPole {
     spec: EnvSpec,

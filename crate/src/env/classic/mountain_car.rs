@@ -5,12 +5,12 @@ use crate::env::{Action, Env, EnvError, EnvSpec, Scene, Space, Step, discrete_ac
 use rand::RngExt;
 use rand::rngs::StdRng;
 
-pub(super) const MIN_POSITION: f64 = -1.2;
-pub(super) const MAX_POSITION: f64 = 0.6;
-pub(super) const MAX_SPEED: f64 = 0.07;
-const GOAL_POSITION: f64 = 0.5;
-const FORCE: f64 = 0.001;
-const GRAVITY: f64 = 0.0025;
+pub(crate) const MIN_POSITION: f64 = -1.2;
+pub(crate) const MAX_POSITION: f64 = 0.6;
+pub(crate) const MAX_SPEED: f64 = 0.07;
+pub(crate) const GOAL_POSITION: f64 = 0.5;
+pub(crate) const FORCE: f64 = 0.001;
+pub(crate) const GRAVITY: f64 = 0.0025;
 
 /// The observation box shared with the continuous variant.
 pub(super) fn observation_space() -> Space {

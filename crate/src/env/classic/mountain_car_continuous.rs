@@ -16,8 +16,8 @@ use rand::rngs::StdRng;
 const MIN_ACTION: f32 = -1.0;
 const MAX_ACTION: f32 = 1.0;
 /// 0.45 here (0.5 in the discrete variant), as in Gymnasium.
-const GOAL_POSITION: f64 = 0.45;
-const POWER: f64 = 0.0015;
+pub(crate) const GOAL_POSITION: f64 = 0.45;
+pub(crate) const POWER: f64 = 0.0015;
 
 /// A scalar in `Continuous_MountainCarEnv.step`: an `np.float32`, or a 64-bit float
 /// (`np.float64` or a Python float, which behave alike wherever this env mixes them).

@@ -155,6 +155,39 @@ impl Game for ConnectFour {
         self.winner
     }
 
+    fn from_cells(cells: &[u8]) -> Option<Self> {
+        if cells.len() != ROWS * COLS {
+            return None;
+        }
+        let mut game = Self::default();
+        for col in 0..COLS {
+            // From the bottom row up: stones first, then only empty cells.
+            for row in 0..ROWS {
+                let cell = cells[(ROWS - 1 - row) * COLS + col];
+                match cell {
+                    0 => {}
+                    1 | 2 if game.heights[col] as usize == row => {
+                        game.stones[usize::from(cell - 1)] |= 1 << (col * STRIDE + row);
+                        game.heights[col] += 1;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        let [first, second] = game.stones.map(u64::count_ones);
+        if first != second && first != second + 1 {
+            return None;
+        }
+        game.plies = (first + second) as u8;
+        game.winner = match (has_four(game.stones[0]), has_four(game.stones[1])) {
+            (true, true) => return None,
+            (true, false) => Some(Player::First),
+            (false, true) => Some(Player::Second),
+            (false, false) => None,
+        };
+        Some(game)
+    }
+
     fn is_full(&self) -> bool {
         self.plies as usize == ROWS * COLS
     }

@@ -92,6 +92,12 @@ pub trait Game: Copy + Default + Send + Sync + std::fmt::Debug + 'static {
     /// for them. Bounded well inside [`crate::env::games::search::HEURISTIC_BOUND`].
     fn evaluate(&self) -> i32;
 
+    /// The position drawn as `cells` (row-major from the top: 0 empty, 1 first player, 2
+    /// second, as in [`crate::env::Scene::Board`]), so that a teacher can rebuild the board it
+    /// sees. `None` when no game reaches it: wrong length or value, stone counts that do not
+    /// alternate, floating stones, or two winners. The last move is not known.
+    fn from_cells(cells: &[u8]) -> Option<Self>;
+
     /// Whether `mv` is legal now.
     fn is_legal(&self, mv: usize) -> bool {
         mv < Self::MOVES && self.legal_mask() >> mv & 1 == 1

@@ -88,6 +88,32 @@ impl Game for TicTacToe {
         self.winner
     }
 
+    fn from_cells(cells: &[u8]) -> Option<Self> {
+        if cells.len() != 9 {
+            return None;
+        }
+        let mut game = Self::default();
+        for (i, &cell) in cells.iter().enumerate() {
+            match cell {
+                0 => {}
+                1 | 2 => game.stones[usize::from(cell - 1)] |= 1 << i,
+                _ => return None,
+            }
+        }
+        let [first, second] = game.stones.map(u16::count_ones);
+        if first != second && first != second + 1 {
+            return None;
+        }
+        let won = |stones: u16| LINES.iter().any(|&l| l & !stones == 0);
+        game.winner = match (won(game.stones[0]), won(game.stones[1])) {
+            (true, true) => return None,
+            (true, false) => Some(Player::First),
+            (false, true) => Some(Player::Second),
+            (false, false) => None,
+        };
+        Some(game)
+    }
+
     fn is_full(&self) -> bool {
         self.occupied() == FULL
     }

@@ -42,6 +42,21 @@ impl Cell {
         matches!(self, Cell::Floor | Cell::Goal | Cell::Lava | Cell::OpenDoor)
     }
 
+    /// The cell a drawing tile shows (the inverse of [`Cell::tile`]), so that a planner can
+    /// rebuild the layout from a [`crate::env::Scene`].
+    pub fn from_tile(tile: Tile) -> Cell {
+        match tile {
+            Tile::Floor => Cell::Floor,
+            Tile::Wall => Cell::Wall,
+            Tile::Goal => Cell::Goal,
+            Tile::Lava => Cell::Lava,
+            Tile::Key => Cell::Key,
+            Tile::Door { open: true, .. } => Cell::OpenDoor,
+            Tile::Door { locked: true, .. } => Cell::LockedDoor,
+            Tile::Door { .. } => Cell::ClosedDoor,
+        }
+    }
+
     /// The drawing tile for this cell.
     pub fn tile(self) -> Tile {
         match self {

@@ -14,7 +14,7 @@ mod world;
 pub use cell::{Cell, Dir};
 pub use map::{DEFAULT_NAME, Map, MapError, parse_map};
 pub use observation::{OBS_DIM, VIEW, observed_cell};
-pub use solve::shortest_path;
+pub use solve::{GoalDistances, shortest_path};
 pub use world::{FORWARD, GridWorld, N_ACTIONS, PICKUP, TOGGLE, TURN_LEFT, TURN_RIGHT};
 
 use super::registry::{Entry, Family, MakeError};

@@ -5,6 +5,23 @@
 //! - [`Teacher::value`]: how good is this state (the potential `Phi` of shaping);
 //! - [`Teacher::score`]: how good was this step (direct feedback, and what the AI labeler sums);
 //! - [`Teacher::policy`]: what would you do here (advice, and the teacher-agreement metric).
+//!
+//! | teacher | envs | what it is |
+//! |---|---|---|
+//! | `shortest-path` | `Grid-*-v0` | breadth-first planner through keys, doors and lava |
+//! | `lqr` | CartPole-v1 | LQR on the linearised cart-pole (gain from the Riccati equation) |
+//! | `energy` | MountainCar-v0, MountainCarContinuous-v0, Acrobot-v1, Pendulum-v1 | energy pumping (Pendulum: then PD at the top) |
+//! | `minimax` | TicTacToe-v0 | perfect play |
+//! | `alpha-beta[:DEPTH]` | ConnectFour-v0, TicTacToe-v0 | depth-limited search, default depth 4 |
+//! | `inverted[:TEACHER]` | every env above | the opposite of a teacher (the default when none is named) |
+
+mod acrobot;
+mod cartpole;
+mod games;
+mod grid;
+mod inverted;
+mod mountain_car;
+mod pendulum;
 
 use crate::env::{Action, Env, Step};
 
@@ -61,6 +78,10 @@ pub trait Teacher: Send {
     fn policy(&mut self, state: TeacherView<'_>, out: &mut [f32]);
 }
 
+/// Makes a teacher for `env_id`; `option` is the text after the colon, if any.
+pub type MakeTeacher =
+    fn(env_id: &str, option: Option<&str>) -> Result<Box<dyn Teacher>, TeacherError>;
+
 /// One registry line: a teacher, the envs it judges, and how to make it.
 pub struct TeacherEntry {
     /// Name as `--teacher` takes it; options follow a colon (e.g. `alpha-beta:6`).
@@ -70,12 +91,75 @@ pub struct TeacherEntry {
     /// Whether it can judge `env_id`.
     pub judges: fn(env_id: &str) -> bool,
     /// Makes it for `env_id`; `option` is the text after the colon, if any.
-    pub make: fn(env_id: &str, option: Option<&str>) -> Result<Box<dyn Teacher>, TeacherError>,
+    pub make: MakeTeacher,
 }
 
 /// Every built-in teacher. The first entry that judges an env is its default.
 pub fn entries() -> Vec<TeacherEntry> {
-    Vec::new()
+    vec![
+        entry(
+            "shortest-path",
+            "shortest path through keys, doors and lava",
+            grid::judges,
+            grid::make,
+        ),
+        entry(
+            "lqr",
+            "LQR controller on the linearised cart-pole",
+            cartpole::judges,
+            cartpole::make,
+        ),
+        entry(
+            "energy",
+            "push along the velocity to gain energy",
+            mountain_car::judges,
+            mountain_car::make,
+        ),
+        entry(
+            "energy",
+            "pump energy into the swing",
+            acrobot::judges,
+            acrobot::make,
+        ),
+        entry(
+            "energy",
+            "swing up by energy, hold with PD",
+            pendulum::judges,
+            pendulum::make,
+        ),
+        entry(
+            "minimax",
+            "perfect play",
+            games::judges_minimax,
+            games::make_minimax,
+        ),
+        entry(
+            "alpha-beta",
+            "alpha-beta search, option: depth in plies (default 4)",
+            games::judges_alpha_beta,
+            games::make_alpha_beta,
+        ),
+        entry(
+            "inverted",
+            "the opposite of a teacher (option: which; default the env's)",
+            inverted::judges,
+            inverted::make,
+        ),
+    ]
+}
+
+fn entry(
+    name: &'static str,
+    about: &'static str,
+    judges: fn(&str) -> bool,
+    make: MakeTeacher,
+) -> TeacherEntry {
+    TeacherEntry {
+        name,
+        about,
+        judges,
+        make,
+    }
 }
 
 /// Names of the teachers that can judge `env_id`, its default first.
@@ -110,5 +194,132 @@ pub fn make(name: Option<&str>, env_id: &str) -> Result<Box<dyn Teacher>, Teache
             env_id: env_id.into(),
             known: names_for(env_id).join(", "),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::registry;
+
+    #[test]
+    fn every_registered_env_has_a_default_teacher() {
+        for id in registry::ids() {
+            let names = names_for(&id);
+            assert!(!names.is_empty(), "{id} has no teacher");
+            assert_ne!(
+                names[0], "inverted",
+                "{id}: the wrong teacher is never the default"
+            );
+            let teacher = make(None, &id).unwrap();
+            assert_eq!(teacher.name().split(':').next(), Some(names[0]));
+            for name in names {
+                assert!(make(Some(name), &id).is_ok(), "{name} for {id}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_list_the_default_first() {
+        assert_eq!(names_for("CartPole-v1"), ["lqr", "inverted"]);
+        assert_eq!(
+            names_for("TicTacToe-v0"),
+            ["minimax", "alpha-beta", "inverted"]
+        );
+        assert_eq!(names_for("ConnectFour-v0"), ["alpha-beta", "inverted"]);
+        assert_eq!(names_for("Grid-DoorKey-8x8-v0")[0], "shortest-path");
+        assert_eq!(names_for("Pendulum-v1"), ["energy", "inverted"]);
+        assert!(names_for("Nope-v0").is_empty());
+    }
+
+    #[test]
+    fn unknown_names_and_envs_are_errors_naming_what_exists() {
+        let Err(err) = make(Some("oracle"), "CartPole-v1") else {
+            panic!("an unknown teacher was made");
+        };
+        assert_eq!(
+            err,
+            TeacherError::Unknown {
+                name: "oracle".into(),
+                env_id: "CartPole-v1".into(),
+                known: "lqr, inverted".into(),
+            }
+        );
+        assert!(err.to_string().contains("lqr, inverted"));
+        // A teacher that exists, but not for this env.
+        assert!(matches!(
+            make(Some("lqr"), "Pendulum-v1"),
+            Err(TeacherError::Unknown { .. })
+        ));
+        assert!(matches!(
+            make(None, "Nope-v0"),
+            Err(TeacherError::NoTeacher { .. })
+        ));
+        assert!(matches!(
+            make(Some("inverted:oracle"), "Acrobot-v1"),
+            Err(TeacherError::Unknown { .. })
+        ));
+        assert!(matches!(
+            make(Some("lqr:fast"), "CartPole-v1"),
+            Err(TeacherError::BadOption(_))
+        ));
+    }
+
+    #[test]
+    fn inverted_wraps_a_named_teacher() {
+        let mut env = registry::make("MountainCar-v0").unwrap();
+        let mut obs = vec![0.0; 2];
+        env.reset(Some(4), &mut obs);
+        let mut t = make(Some("inverted:energy"), "MountainCar-v0").unwrap();
+        let mut d = make(None, "MountainCar-v0").unwrap();
+        let view = TeacherView {
+            env: &*env,
+            obs: &obs,
+        };
+        assert_eq!(t.value(view), -d.value(view));
+    }
+
+    /// Not an assertion on time: prints what value + policy cost per step along the teacher's
+    /// own rollout (a fresh position each step), for the docs.
+    #[test]
+    fn per_step_cost_printout() {
+        for id in registry::ids() {
+            let mut env = registry::make(&id).unwrap();
+            let n = env.spec().observation_space.flat_dim();
+            let (discrete, a) = match &env.spec().action_space {
+                crate::env::Space::Discrete { n } => (true, *n),
+                crate::env::Space::Box { shape, .. } => (false, shape.iter().product()),
+            };
+            let mut obs = vec![0.0; n];
+            let mut out = vec![0.0; a];
+            env.reset(Some(0), &mut obs);
+            let mut t = make(None, &id).unwrap();
+            let steps = 200;
+            let mut spent = std::time::Duration::ZERO;
+            for _ in 0..steps {
+                let start = std::time::Instant::now();
+                let view = TeacherView {
+                    env: &*env,
+                    obs: &obs,
+                };
+                t.value(view);
+                t.policy(view, &mut out);
+                spent += start.elapsed();
+                let step = if discrete {
+                    let best = (0..a)
+                        .max_by(|&x, &y| out[x].total_cmp(&out[y]))
+                        .unwrap_or(0);
+                    env.step(Action::Discrete(best), &mut obs)
+                } else {
+                    env.step(Action::Continuous(&out), &mut obs)
+                };
+                let step = step.unwrap();
+                if step.terminated || step.truncated {
+                    env.reset(None, &mut obs);
+                }
+            }
+            let us = spent.as_secs_f64() * 1e6 / f64::from(steps);
+            eprintln!("{id}: {} value+policy {us:.1} us per step", t.name());
+        }
     }
 }

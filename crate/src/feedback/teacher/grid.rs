@@ -1,0 +1,214 @@
+//! `shortest-path`: a planner for the grid worlds that knows keys, doors and lava.
+//!
+//! `Phi(s) = 1 - d(s) / D`, where `d(s)` is the fewest actions from `s` to the goal and `D`
+//! the largest such distance over the states reachable from the episode's start: 1 on the
+//! goal, 0 at the farthest state, so each step along a shortest path gains `1 / D` (the
+//! goal reward is at most 1, so one episode's worth of progress is on the env's scale). Lava
+//! and states from which no goal can be reached are worth [`LOST`].
+
+use super::{Teacher, TeacherError, TeacherView};
+use crate::env::Scene;
+use crate::env::grid::{Cell, GoalDistances, N_ACTIONS};
+
+/// Value of lava and of states with no way to a goal: below every state that can still win.
+pub const LOST: f64 = -1.0;
+
+/// Whether `env_id` names a grid world (`Grid-<map>-v0`).
+pub fn judges(env_id: &str) -> bool {
+    env_id.starts_with("Grid-") && env_id.ends_with("-v0")
+}
+
+pub fn make(_env_id: &str, option: Option<&str>) -> Result<Box<dyn Teacher>, TeacherError> {
+    if let Some(o) = option {
+        return Err(TeacherError::BadOption(format!(
+            "shortest-path takes no option, got {o:?}"
+        )));
+    }
+    Ok(Box::new(ShortestPath::default()))
+}
+
+/// Distances come from a table built on first sight of each layout (one search per map).
+#[derive(Default)]
+pub struct ShortestPath {
+    table: Option<GoalDistances>,
+    cells: Vec<Cell>,
+}
+
+impl ShortestPath {
+    /// The table and the current state's id, or `None` when the env is not a grid world.
+    fn locate(&mut self, env: &dyn crate::env::Env) -> Option<(&GoalDistances, u32)> {
+        let Scene::Grid {
+            width,
+            tiles,
+            agent_x,
+            agent_y,
+            agent_dir,
+            carrying_key,
+            ..
+        } = env.scene()
+        else {
+            return None;
+        };
+        self.cells.clear();
+        self.cells.extend(tiles.into_iter().map(Cell::from_tile));
+        let table = self.table.get_or_insert_with(|| GoalDistances::new(width));
+        let id = table.lookup(&self.cells, (agent_x, agent_y), agent_dir, carrying_key)?;
+        Some((table, id))
+    }
+}
+
+impl Teacher for ShortestPath {
+    fn name(&self) -> String {
+        "shortest-path".into()
+    }
+
+    fn value(&mut self, state: TeacherView<'_>) -> f64 {
+        match self.locate(state.env) {
+            Some((table, id)) => match table.distance(id) {
+                Some(d) => 1.0 - f64::from(d) / f64::from(table.max_distance().max(1)),
+                None => LOST,
+            },
+            None => LOST,
+        }
+    }
+
+    /// Uniform over the actions that start a shortest path (uniform over all when none does).
+    fn policy(&mut self, state: TeacherView<'_>, out: &mut [f32]) {
+        let mut best = [false; N_ACTIONS];
+        if let Some((table, id)) = self.locate(state.env) {
+            table.first_actions(id, &mut best);
+        }
+        if !best.iter().any(|&b| b) {
+            best = [true; N_ACTIONS];
+        }
+        let n = best.iter().filter(|&&b| b).count() as f32;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = if best.get(i).copied().unwrap_or(false) {
+                1.0 / n
+            } else {
+                0.0
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::grid::{BUILTIN_MAPS, FORWARD, OBS_DIM, shortest_path};
+    use crate::env::{Action, Env, registry};
+
+    fn greedy(policy: &[f32]) -> usize {
+        (0..policy.len())
+            .max_by(|&a, &b| policy[a].total_cmp(&policy[b]).then(b.cmp(&a)))
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn follows_a_shortest_path_on_every_builtin_map_with_rising_value() {
+        for (name, _) in BUILTIN_MAPS {
+            let id = format!("Grid-{name}-v0");
+            let mut env = registry::make(&id).unwrap();
+            let mut teacher = make(&id, None).unwrap();
+            let mut obs = vec![0.0; OBS_DIM];
+            env.reset(Some(0), &mut obs);
+            let optimal = {
+                let mut world = crate::env::grid::GridWorld::from_map_text(
+                    BUILTIN_MAPS.iter().find(|m| m.0 == *name).unwrap().1,
+                )
+                .unwrap();
+                world.reset(Some(0), &mut obs);
+                shortest_path(&world).unwrap().len()
+            };
+            let mut value = teacher.value(TeacherView {
+                env: &*env,
+                obs: &obs,
+            });
+            let mut policy = [0.0; N_ACTIONS];
+            let mut steps = 0;
+            loop {
+                teacher.policy(
+                    TeacherView {
+                        env: &*env,
+                        obs: &obs,
+                    },
+                    &mut policy,
+                );
+                assert!((policy.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+                let step = env
+                    .step(Action::Discrete(greedy(&policy)), &mut obs)
+                    .unwrap();
+                steps += 1;
+                let next = teacher.value(TeacherView {
+                    env: &*env,
+                    obs: &obs,
+                });
+                assert!(next > value, "{id}: value fell from {value} to {next}");
+                value = next;
+                if step.terminated || step.truncated {
+                    assert!(step.terminated && step.reward > 0.0, "{id}: no goal");
+                    break;
+                }
+            }
+            assert_eq!(steps, optimal, "{id}: not a shortest path");
+            assert_eq!(value, 1.0, "{id}: the goal is worth 1");
+        }
+    }
+
+    #[test]
+    fn lava_is_worth_less_than_any_state_that_can_still_win() {
+        let text = "max_steps: 20\n#####\n#>LG#\n#...#\n#####\n";
+        let mut env: Box<dyn Env> =
+            Box::new(crate::env::grid::GridWorld::from_map_text(text).unwrap());
+        let mut teacher = ShortestPath::default();
+        let mut obs = vec![0.0; OBS_DIM];
+        env.reset(None, &mut obs);
+        let start = teacher.value(TeacherView {
+            env: &*env,
+            obs: &obs,
+        });
+        assert!(start >= 0.0);
+        let mut policy = [0.0; N_ACTIONS];
+        teacher.policy(
+            TeacherView {
+                env: &*env,
+                obs: &obs,
+            },
+            &mut policy,
+        );
+        assert_eq!(policy[FORWARD], 0.0, "forward walks into lava");
+        env.step(Action::Discrete(FORWARD), &mut obs).unwrap();
+        assert_eq!(
+            teacher.value(TeacherView {
+                env: &*env,
+                obs: &obs
+            }),
+            LOST
+        );
+    }
+
+    #[test]
+    fn states_first_seen_mid_episode_get_exact_distances() {
+        // Seen first after the key is taken, then from the start: both tables agree with a
+        // fresh search.
+        let text = "max_steps: 50\n#######\n#>.DG.#\n#K..d.#\n#######\n";
+        let mut env = crate::env::grid::GridWorld::from_map_text(text).unwrap();
+        let mut teacher = ShortestPath::default();
+        let mut obs = vec![0.0; OBS_DIM];
+        env.reset(None, &mut obs);
+        for a in [1, 3, 0] {
+            env.step(Action::Discrete(a), &mut obs).unwrap();
+        }
+        let (t, id) = teacher.locate(&env).unwrap();
+        assert_eq!(
+            t.distance(id),
+            Some(shortest_path(&env).unwrap().len() as u32)
+        );
+        env.reset(None, &mut obs);
+        let (t, id) = teacher.locate(&env).unwrap();
+        assert_eq!(
+            t.distance(id),
+            Some(shortest_path(&env).unwrap().len() as u32)
+        );
+    }
+}
