@@ -6,6 +6,8 @@
 //! - [`Teacher::score`]: how good was this step (direct feedback, and what the AI labeler sums);
 //! - [`Teacher::policy`]: what would you do here (advice, and the teacher-agreement metric).
 
+pub mod learned;
+
 use crate::env::{Action, Env, Step};
 
 /// What a teacher may look at: the env (before any auto-reset) and its raw observation.
