@@ -1,6 +1,7 @@
 //! `rlaif`: the RLAIF Playground's command-line tool.
 
 mod bench;
+mod demos;
 mod envs;
 mod replay;
 mod train;
@@ -36,6 +37,11 @@ enum Command {
     },
     /// Train PPO on an environment.
     Train(train::TrainArgs),
+    /// Record and check demonstrations (what `demo:FILE` teachers learn from).
+    Demos {
+        #[command(subcommand)]
+        what: demos::DemosCommand,
+    },
     /// Measure speed.
     Bench {
         #[command(subcommand)]
@@ -50,6 +56,7 @@ fn main() -> ExitCode {
         Command::Replay { file } => replay::run(&file),
         Command::Bench { what } => bench::run(what),
         Command::Train(args) => train::run(&args),
+        Command::Demos { what } => demos::run(what),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
