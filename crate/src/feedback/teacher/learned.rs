@@ -518,4 +518,87 @@ mod tests {
         assert_eq!(again.final_loss(), teacher.final_loss());
         assert_eq!(again.value(view(&env, &falling)), fall_v);
     }
+
+    #[test]
+    fn cloned_continuous_teacher_predicts_actions_within_bounds() {
+        // Pump energy: push the way the car is already moving.
+        let mut pump = |v: TeacherView<'_>| {
+            DemoAction::Continuous(vec![if v.obs[1] >= 0.0 { 1.0 } else { -1.0 }])
+        };
+        let demos = crate::feedback::demos::record("MountainCarContinuous-v0", 8, 2, &mut pump)
+            .expect("records");
+        assert!(demos.mean_return() > 50.0, "{}", demos.mean_return());
+        // A few hundred steps: more passes than the default.
+        let config = LearnedTeacherConfig::new().with_epochs(150);
+        let mut teacher = LearnedTeacher::fit(&demos, &config, 5).expect("fits");
+        let env = env::make("MountainCarContinuous-v0").expect("env");
+        let mut a = [0.0f32];
+        teacher.policy(view(&env, &[-0.5, 0.03]), &mut a);
+        assert!(a[0] > 0.5 && a[0] <= 1.0, "{a:?}");
+        teacher.policy(view(&env, &[-0.5, -0.03]), &mut a);
+        assert!(a[0] < -0.5 && a[0] >= -1.0, "{a:?}");
+        // Close to the flag with speed beats resting at the bottom.
+        let near = teacher.value(view(&env, &[0.4, 0.04]));
+        let rest = teacher.value(view(&env, &[-0.5, 0.0]));
+        assert!(near > rest, "{near} vs {rest}");
+        // Another env's observation gives no value rather than a wrong one.
+        assert!(teacher.value(view(&env, &[0.0; 4])).is_nan());
+    }
+
+    #[test]
+    fn cloned_game_teacher_gives_illegal_moves_no_probability() {
+        // Play the lowest free cell: the clone must never suggest an occupied one.
+        let mut lowest = |v: TeacherView<'_>| {
+            let mut mask = [false; 9];
+            v.env.action_mask(&mut mask);
+            DemoAction::Discrete(mask.iter().position(|&m| m).unwrap_or(0))
+        };
+        let demos =
+            crate::feedback::demos::record("TicTacToe-v0", 20, 0, &mut lowest).expect("records");
+        let config = LearnedTeacherConfig::new().with_epochs(10);
+        let mut teacher = LearnedTeacher::fit(&demos, &config, 1).expect("fits");
+        let mut env = env::make("TicTacToe-v0").expect("env");
+        let mut obs = vec![0.0f32; env.spec().observation_space.flat_dim()];
+        env.reset(Some(4), &mut obs);
+        env.step(Action::Discrete(0), &mut obs).expect("legal");
+        let mut mask = [true; 9];
+        env.action_mask(&mut mask);
+        let mut p = [0.0f32; 9];
+        teacher.policy(view(&env, &obs), &mut p);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{p:?}");
+        for (cell, (&legal, &prob)) in mask.iter().zip(&p).enumerate() {
+            assert!(legal || prob == 0.0, "cell {cell} is taken but has {prob}");
+        }
+        assert!(mask.iter().filter(|&&m| !m).count() >= 2);
+    }
+
+    #[test]
+    fn rejects_bad_configs_and_empty_demos() {
+        let demos = lean_demos(1, 0);
+        for config in [
+            LearnedTeacherConfig::new().with_gamma(1.5),
+            LearnedTeacherConfig::new().with_learning_rate(f64::NAN),
+            LearnedTeacherConfig::new().with_epochs(0),
+            LearnedTeacherConfig::new().with_hidden(0),
+        ] {
+            let err = LearnedTeacher::fit(&demos, &config, 0).err();
+            assert!(
+                matches!(err, Some(TeacherError::BadOption(_))),
+                "{config:?}"
+            );
+        }
+        let mut empty = demos.clone();
+        empty.episodes.clear();
+        let err = LearnedTeacher::fit(&empty, &LearnedTeacherConfig::new(), 0).err();
+        assert!(matches!(err, Some(TeacherError::Demos(_))));
+        let err = LearnedTeacher::from_bytes(b"{}", &LearnedTeacherConfig::new(), 0).err();
+        assert_eq!(
+            err.map(|e| e.to_string()),
+            Some(
+                "bad demonstrations: not a demonstrations file: \"format\" is missing, \
+                 expected \"rlaif-demos\""
+                    .into()
+            )
+        );
+    }
 }
