@@ -211,3 +211,72 @@ fn train_json_prints_the_summary_and_bad_presets_exit_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad experiment config JSON"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A fresh path under the test target's scratch folder.
+fn scratch(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
+
+#[test]
+fn demos_check_summarises_a_valid_file_and_rejects_a_bad_one() {
+    use rlaif::feedback::demos::{DemoAction, record};
+    let demos = record("CartPole-v1", 2, 4, &mut |_| DemoAction::Discrete(1)).expect("records");
+    let path = scratch("demos-check-valid.json");
+    std::fs::write(&path, demos.to_json()).expect("writes");
+    let out = rlaif(&["demos", "check", path.to_str().expect("utf-8 path")], "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = format!(
+        "valid demonstrations for CartPole-v1; 2 episodes, {} steps, mean return {:.2}",
+        demos.steps(),
+        demos.mean_return()
+    );
+    assert!(text.contains(&expected), "{text}");
+
+    let bad = scratch("demos-check-bad.json");
+    std::fs::write(
+        &bad,
+        demos.to_json().replace("\"version\":1", "\"version\":9"),
+    )
+    .expect("writes");
+    let out = rlaif(&["demos", "check", bad.to_str().expect("utf-8 path")], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unsupported demonstrations version 9"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn demos_record_reports_bad_requests_with_status_2() {
+    let out_path = scratch("demos-record-none.json");
+    let out_arg = out_path.to_str().expect("utf-8 path");
+    for (args, needle) in [
+        (
+            vec!["--env", "CartPole-v1", "--teacher", "no-such-teacher"],
+            "unknown teacher \"no-such-teacher\" for CartPole-v1",
+        ),
+        (vec!["--env", "Nope-v0"], "unknown environment id 'Nope-v0'"),
+        (
+            vec!["--env", "CartPole-v1", "--episodes", "0"],
+            "--episodes must be at least 1",
+        ),
+    ] {
+        let mut all = vec!["demos", "record", "--out", out_arg];
+        if !args.contains(&"--episodes") {
+            all.extend(["--episodes", "2"]);
+        }
+        all.extend(args);
+        let out = rlaif(&all, "");
+        assert_eq!(out.status.code(), Some(2), "{all:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{all:?}: {err}");
+    }
+    assert!(!out_path.exists());
+}

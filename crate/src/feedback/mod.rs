@@ -2,6 +2,7 @@
 //! blends its judgement into the environment's reward.
 //!
 //! - [`config`]: the feedback mode, lambda and its schedule, labeler and preference knobs
+//! - [`demos`]: demonstrations, their file format and the recorder
 //! - [`teacher`]: the `Teacher` trait, the built-in teachers and their registry
 //!
 //! How each mode uses lambda (`r` is the env reward, `l` the current lambda):
@@ -18,6 +19,7 @@
 //! optimal policy unchanged (Ng et al. 1999), even for a wrong teacher.
 
 pub mod config;
+pub mod demos;
 pub mod teacher;
 
 pub use config::{FeedbackConfig, FeedbackMode, LabelerConfig, LambdaSchedule, PreferenceConfig};

@@ -1,6 +1,7 @@
 //! `rlaif`: the RLAIF Playground's command-line tool.
 
 mod bench;
+mod demos;
 mod envs;
 mod feedback_args;
 mod replay;
@@ -40,6 +41,11 @@ enum Command {
     Train(train::TrainArgs),
     /// Train over a grid of lambdas and seeds; write CSVs, a summary, a table and a plot.
     Sweep(sweep::SweepArgs),
+    /// Record and check demonstrations (what `demo:FILE` teachers learn from).
+    Demos {
+        #[command(subcommand)]
+        what: demos::DemosCommand,
+    },
     /// Measure speed.
     Bench {
         #[command(subcommand)]
@@ -55,6 +61,7 @@ fn main() -> ExitCode {
         Command::Bench { what } => bench::run(what),
         Command::Train(args) => train::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Demos { what } => demos::run(what),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

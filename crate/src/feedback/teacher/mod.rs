@@ -23,6 +23,8 @@ mod inverted;
 mod mountain_car;
 mod pendulum;
 
+pub mod learned;
+
 use crate::env::{Action, Env, Step};
 
 /// What a teacher may look at: the env (before any auto-reset) and its raw observation.
