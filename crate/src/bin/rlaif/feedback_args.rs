@@ -9,8 +9,9 @@ pub struct FeedbackArgs {
     /// none, direct, shaping, preference or advice.
     #[arg(long)]
     pub feedback: Option<String>,
-    /// Teacher name (see `rlaif teachers`), e.g. alpha-beta:6 or inverted:energy; default: the
-    /// env's own.
+    /// Teacher: shortest-path (grids), lqr (CartPole), energy (MountainCar, Acrobot,
+    /// Pendulum), alpha-beta[:DEPTH] or minimax (games), inverted[:NAME] (a deliberately wrong
+    /// teacher), or demo:FILE (learned from demonstrations); default: the env's own.
     #[arg(long)]
     pub teacher: Option<String>,
     /// constant, or linear:FLOOR:STEPS (decays lambda to FLOOR over STEPS env steps).

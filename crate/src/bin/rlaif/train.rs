@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rlaif::backend::{self, BackendChoice};
 use rlaif::experiment::trainer::MEAN_WINDOW;
 use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Trainer};
+use rlaif::feedback::teacher::learned::{LearnedTeacher, LearnedTeacherConfig};
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
@@ -217,7 +218,24 @@ pub fn make_trainer(
     config: ExperimentConfig,
     device: &burn::tensor::Device,
 ) -> Result<Trainer, String> {
-    Trainer::new(config, device).map_err(|e| e.to_string())
+    match config.feedback.teacher.as_deref() {
+        Some(name) if name.starts_with("demo:") && !config.feedback.is_none() => {
+            let path = &name["demo:".len()..];
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let teacher =
+                LearnedTeacher::from_bytes(&bytes, &LearnedTeacherConfig::new(), config.seed)
+                    .map_err(|e| format!("{path}: {e}"))?;
+            if teacher.env_id() != config.env_id {
+                return Err(format!(
+                    "{path} holds demonstrations of {}, not {}",
+                    teacher.env_id(),
+                    config.env_id
+                ));
+            }
+            Trainer::with_teacher(config, device, Box::new(teacher)).map_err(|e| e.to_string())
+        }
+        _ => Trainer::new(config, device).map_err(|e| e.to_string()),
+    }
 }
 
 /// Times a few PPO minibatch steps of this run's model on `device` (for `--backend auto`).

@@ -4,7 +4,8 @@
 //! sin(3x)` when nothing pushes: the hill's potential plus the kinetic term. Pushing along the
 //! velocity adds energy every step, so the car swings ever higher until it tops the right
 //! hill (the classic solution). `Phi` is that energy normalised so the valley floor at rest
-//! is 0 and resting on the goal is 1; a start (`x` in [-0.6, -0.4], at rest) is about 0.
+//! is 0 and resting on the goal is [`GOAL_VALUE`]; a start (`x` in [-0.6, -0.4], at rest) is
+//! about 2.
 
 use super::{Teacher, TeacherError, TeacherView};
 use crate::env::classic::mountain_car::{GOAL_POSITION, GRAVITY};
@@ -37,6 +38,11 @@ pub fn energy(position: f64, velocity: f64) -> f64 {
     0.5 * velocity * velocity + GRAVITY / 3.0 * (3.0 * position).sin()
 }
 
+/// `Phi` at rest on the goal, on the envs' return scale: about the 100 steps (at -1 each)
+/// MountainCar-v0 takes to climb out, and MountainCarContinuous-v0's goal bonus of 100.
+/// On a 0-to-1 scale the shaping terms would be lost against the -1 per step.
+pub const GOAL_VALUE: f64 = 100.0;
+
 /// The lowest energy: at rest on the valley floor, `sin(3x) = -1`.
 const FLOOR_ENERGY: f64 = -GRAVITY / 3.0;
 
@@ -52,7 +58,7 @@ impl Teacher for Energy {
 
     fn value(&mut self, view: TeacherView<'_>) -> f64 {
         let [x, v] = read(view.obs);
-        (energy(x, v) - FLOOR_ENERGY) / (self.goal_energy - FLOOR_ENERGY)
+        GOAL_VALUE * (energy(x, v) - FLOOR_ENERGY) / (self.goal_energy - FLOOR_ENERGY)
     }
 
     /// Full push along the velocity (to the right from rest, which starts the swing).
@@ -91,7 +97,10 @@ mod tests {
             env: &*env,
             obs: &obs,
         });
-        assert!((-0.05..0.1).contains(&start), "start is about 0: {start}");
+        assert!(
+            (0.0..0.1 * GOAL_VALUE).contains(&start),
+            "a start is near 0: {start}"
+        );
         let mut out = [0.0f32; 3];
         let (mut steps, mut total) = (0, 0.0);
         loop {
@@ -117,7 +126,10 @@ mod tests {
                     obs: &obs,
                 });
                 if step.terminated {
-                    assert!(end > 0.9, "the goal is worth about 1: {end}");
+                    assert!(
+                        end > 0.9 * GOAL_VALUE,
+                        "the goal is worth about GOAL_VALUE: {end}"
+                    );
                 }
                 return (steps, total, step.terminated);
             }
