@@ -3,6 +3,8 @@
 //!
 //! - [`config`]: the feedback mode, lambda and its schedule, labeler and preference knobs
 //! - [`teacher`]: the `Teacher` trait, the built-in teachers and their registry
+//! - [`labeler`]: the simulated AI labeler that compares segments, with B-Pref's noise knobs
+//! - [`reward_model`]: the Bradley-Terry reward model learned from the labels
 //!
 //! How each mode uses lambda (`r` is the env reward, `l` the current lambda):
 //!
@@ -18,6 +20,8 @@
 //! optimal policy unchanged (Ng et al. 1999), even for a wrong teacher.
 
 pub mod config;
+pub mod labeler;
+pub mod reward_model;
 pub mod teacher;
 
 pub use config::{FeedbackConfig, FeedbackMode, LabelerConfig, LambdaSchedule, PreferenceConfig};
