@@ -5,6 +5,7 @@
 //! - [`teacher`]: the `Teacher` trait, the built-in teachers and their registry
 //! - [`labeler`]: the simulated AI labeler that compares segments, with B-Pref's noise knobs
 //! - [`reward_model`]: the Bradley-Terry reward model learned from the labels
+//! - [`preference`]: the preference mode's round per PPO update: query, label, train, reward
 //!
 //! How each mode uses lambda (`r` is the env reward, `l` the current lambda):
 //!
@@ -21,8 +22,11 @@
 
 pub mod config;
 pub mod labeler;
+pub mod preference;
 pub mod reward_model;
 pub mod teacher;
 
 pub use config::{FeedbackConfig, FeedbackMode, LabelerConfig, LambdaSchedule, PreferenceConfig};
+pub use labeler::{Label, Labeler};
+pub use preference::{PreferenceError, PreferenceLearner, PreferenceStats, RolloutView};
 pub use teacher::{Teacher, TeacherError, TeacherView};
