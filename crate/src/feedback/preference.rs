@@ -389,7 +389,7 @@ impl Segments {
     /// Segments of `segment_len` steps, or, if no episode piece is that long, of the longest
     /// piece's length. A segment may end with a `done` but never contains one earlier.
     fn find(dones: &[bool], n_envs: usize, segment_len: usize) -> Self {
-        let n_steps = if n_envs == 0 { 0 } else { dones.len() / n_envs };
+        let n_steps = dones.len().checked_div(n_envs).unwrap_or(0);
         // run[env][t]: steps from t to the end of its episode piece, inclusive.
         let mut runs = vec![vec![0usize; n_steps]; n_envs];
         let mut longest = 0;
