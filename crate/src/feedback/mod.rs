@@ -4,6 +4,13 @@
 //! - [`config`]: the feedback mode, lambda and its schedule, labeler and preference knobs
 //! - [`demos`]: demonstrations, their file format and the recorder
 //! - [`teacher`]: the `Teacher` trait, the built-in teachers and their registry
+//! - [`demos`]: demonstrations (the learned teacher's data), validated on load
+//! - [`labeler`]: the simulated AI labeler with B-Pref's noise knobs
+//! - [`reward_model`]: the Bradley-Terry reward model learned from its labels
+//! - [`preference`]: the per-update loop of preference mode (query, label, fit, reward)
+//! - [`labeler`]: the simulated AI labeler that compares segments, with B-Pref's noise knobs
+//! - [`reward_model`]: the Bradley-Terry reward model learned from the labels
+//! - [`preference`]: the preference mode's round per PPO update: query, label, train, reward
 //!
 //! How each mode uses lambda (`r` is the env reward, `l` the current lambda):
 //!
@@ -20,7 +27,12 @@
 
 pub mod config;
 pub mod demos;
+pub mod labeler;
+pub mod preference;
+pub mod reward_model;
 pub mod teacher;
 
 pub use config::{FeedbackConfig, FeedbackMode, LabelerConfig, LambdaSchedule, PreferenceConfig};
+pub use labeler::{Label, Labeler};
+pub use preference::{PreferenceError, PreferenceLearner, PreferenceStats, RolloutView};
 pub use teacher::{Teacher, TeacherError, TeacherView};

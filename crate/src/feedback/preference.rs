@@ -1,0 +1,773 @@
+//! The preference mode's loop, run once per PPO update: pick pairs of segments from the
+//! rollout, have the AI labeler compare them, train the reward model on every label so far,
+//! and hand PPO the reward model's normalised reward (Christiano et al. 2017; with an AI
+//! labeler, Lee et al. 2023).
+//!
+//! Budget accounting: every query asked counts against `label_budget`, including those the
+//! labeler skips. A skip is an answer the labeler gave ("can't tell"), and counting it keeps
+//! the cost of a skip threshold visible, as in B-Pref.
+
+use super::config::{LabelerConfig, PreferenceConfig, QuerySchedule};
+use super::labeler::{Label, Labeler};
+use super::reward_model::{
+    LabelledPair, NonFiniteRewardLoss, RewardModelConfig, RewardModelTrainer, feature_dim,
+    push_features,
+};
+use crate::agent::ActionSpec;
+use crate::agent::normalize::RunningNorm;
+use crate::agent::rng::{AgentRng, mix_seed};
+
+/// Held-out pairs per rollout on which the reward model's accuracy is measured.
+pub const HELD_OUT_PAIRS: usize = 64;
+
+/// Normalised rewards are clipped to `[-CLIP, CLIP]`.
+const REWARD_CLIP: f32 = 10.0;
+
+/// One rollout, as the preference loop reads it. Time-major like the rollout buffer: row
+/// `t * n_envs + env` is env `env` at step `t`.
+#[derive(Clone, Copy, Debug)]
+pub struct RolloutView<'a> {
+    pub n_envs: usize,
+    pub n_steps: usize,
+    pub obs_dim: usize,
+    /// Floats per stored action (1 for a discrete action: its index).
+    pub act_dim: usize,
+    /// The observations the policy saw, `[rows, obs_dim]`.
+    pub obs: &'a [f32],
+    /// `[rows, act_dim]`.
+    pub actions: &'a [f32],
+    /// The env's own reward (only for the labeler-accuracy metric), `[rows]`.
+    pub env_rewards: &'a [f32],
+    /// The teacher's score of each step, what the labeler compares, `[rows]`.
+    pub teacher_scores: &'a [f32],
+    /// The episode ended at this step, `[rows]`.
+    pub dones: &'a [bool],
+}
+
+impl RolloutView<'_> {
+    pub fn rows(&self) -> usize {
+        self.n_envs * self.n_steps
+    }
+
+    fn row(&self, env: usize, t: usize) -> usize {
+        t * self.n_envs + env
+    }
+
+    fn check(&self, obs_dim: usize, act_dim: usize) -> Result<(), PreferenceError> {
+        let bad = |msg: String| Err(PreferenceError::BadInput(msg));
+        if self.obs_dim != obs_dim || self.act_dim != act_dim {
+            return bad(format!(
+                "rollout has {} observation and {} action floats per step, the reward model \
+                 expects {obs_dim} and {act_dim}",
+                self.obs_dim, self.act_dim
+            ));
+        }
+        let rows = self.rows();
+        for (name, len, want) in [
+            ("obs", self.obs.len(), rows * obs_dim),
+            ("actions", self.actions.len(), rows * act_dim),
+            ("env_rewards", self.env_rewards.len(), rows),
+            ("teacher_scores", self.teacher_scores.len(), rows),
+            ("dones", self.dones.len(), rows),
+        ] {
+            if len != want {
+                return bad(format!(
+                    "rollout {name} has {len} values, expected {want} ({} envs x {} steps)",
+                    self.n_envs, self.n_steps
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a preference round failed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PreferenceError {
+    #[error("preference learning: {0}")]
+    BadInput(String),
+    #[error(
+        "the teacher gave a non-finite score ({score}) at rollout row {row}; preference labels \
+         need finite scores"
+    )]
+    NonFiniteScore { row: usize, score: f32 },
+    #[error(transparent)]
+    NonFiniteLoss(#[from] NonFiniteRewardLoss),
+    #[error(
+        "the reward model gave a non-finite reward at rollout row {row}; check the observations"
+    )]
+    NonFiniteReward { row: usize },
+}
+
+/// What one preference round did, for the metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PreferenceStats {
+    /// Queries asked over the run (skipped ones included).
+    pub labels_used: u64,
+    /// Queries asked this round (skipped ones included).
+    pub new_labels: usize,
+    /// Share of the labeler's answers so far that prefer the segment with the higher env
+    /// return, over pairs whose env returns differ ("equal" counts as wrong, skips are left
+    /// out); `None` before any such pair.
+    pub labeler_accuracy: Option<f64>,
+    /// Share of held-out pairs from this rollout, labelled by a noiseless teacher (ties left
+    /// out), that the reward model orders the same way. These pairs are neither trained on
+    /// nor charged to the budget. `None` before the model has been trained.
+    pub reward_model_accuracy: Option<f64>,
+    /// Mean Bradley-Terry loss of the last training pass, when the model trained this round.
+    pub reward_model_loss: Option<f32>,
+}
+
+/// The preference mode's state over a run: labeler, labels, reward model, reward statistics.
+pub struct PreferenceLearner {
+    config: PreferenceConfig,
+    obs_dim: usize,
+    action: ActionSpec,
+    labeler: Labeler,
+    /// The labeler without noise, for the held-out accuracy.
+    oracle: Labeler,
+    model: RewardModelTrainer,
+    pairs: Vec<LabelledPair>,
+    labels_used: u64,
+    /// Picks the queried segments.
+    query_rng: AgentRng,
+    /// Picks the held-out segments (its own stream, so measuring never changes training).
+    held_out_rng: AgentRng,
+    labeler_agreed: u64,
+    labeler_judged: u64,
+    reward_norm: RunningNorm,
+    features: Vec<f32>,
+}
+
+impl PreferenceLearner {
+    /// A fresh learner; fails on knobs outside their ranges or an empty input.
+    pub fn new(
+        pref: &PreferenceConfig,
+        labeler: &LabelerConfig,
+        obs_dim: usize,
+        action: ActionSpec,
+        seed: u64,
+    ) -> Result<Self, PreferenceError> {
+        pref.validate().map_err(PreferenceError::BadInput)?;
+        labeler.validate().map_err(PreferenceError::BadInput)?;
+        let d_input = feature_dim(obs_dim, action);
+        if d_input == 0 {
+            return Err(PreferenceError::BadInput(
+                "the reward model needs at least one observation or action input".into(),
+            ));
+        }
+        let model_config = RewardModelConfig::new(d_input)
+            .with_hidden(pref.hidden)
+            .with_ensemble(pref.ensemble);
+        Ok(Self {
+            config: *pref,
+            obs_dim,
+            action,
+            labeler: Labeler::new(*labeler, mix_seed(seed, 1)),
+            oracle: Labeler::new(LabelerConfig::default(), mix_seed(seed, 2)),
+            model: RewardModelTrainer::new(&model_config, pref.learning_rate, mix_seed(seed, 3)),
+            pairs: Vec::new(),
+            labels_used: 0,
+            query_rng: AgentRng::new(mix_seed(seed, 4)),
+            held_out_rng: AgentRng::new(mix_seed(seed, 5)),
+            labeler_agreed: 0,
+            labeler_judged: 0,
+            reward_norm: RunningNorm::new(1, REWARD_CLIP),
+            features: Vec::new(),
+        })
+    }
+
+    pub fn labels_used(&self) -> u64 {
+        self.labels_used
+    }
+
+    /// Labelled pairs the reward model trains on (skips excluded).
+    pub fn labelled_pairs(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Queries to ask this round, `progress` being the share of the run done, in `[0, 1]`.
+    pub fn queries_due(&self, progress: f64) -> usize {
+        let per_update = self.config.labels_per_update;
+        let due = match self.config.query_schedule {
+            QuerySchedule::Uniform => per_update,
+            QuerySchedule::Decaying if per_update == 0 => 0,
+            QuerySchedule::Decaying => {
+                ((per_update as f64 * (1.0 - progress)).round() as usize).max(1)
+            }
+        };
+        let left = self.config.label_budget.saturating_sub(self.labels_used);
+        due.min(usize::try_from(left).unwrap_or(usize::MAX))
+    }
+
+    /// Asks this round's queries on `rollout` (pairs of equally long segments within one
+    /// env's column, never crossing an episode's end), then trains the reward model for
+    /// `epochs` passes over every label so far. With no new label the model stays as it is,
+    /// so once the budget is spent PPO sees a fixed reward.
+    pub fn after_rollout(
+        &mut self,
+        rollout: &RolloutView,
+        progress: f64,
+    ) -> Result<PreferenceStats, PreferenceError> {
+        rollout.check(self.obs_dim, self.action.stored_dim())?;
+        if !(0.0..=1.0).contains(&progress) {
+            return Err(PreferenceError::BadInput(format!(
+                "run progress must be in [0, 1], got {progress}"
+            )));
+        }
+        if let Some((row, &score)) = rollout
+            .teacher_scores
+            .iter()
+            .enumerate()
+            .find(|(_, s)| !s.is_finite())
+        {
+            return Err(PreferenceError::NonFiniteScore { row, score });
+        }
+        let segments = Segments::find(rollout.dones, rollout.n_envs, self.config.segment_len);
+        let due = if segments.starts.len() >= 2 {
+            self.queries_due(progress)
+        } else {
+            0
+        };
+        let mut learned = 0;
+        for _ in 0..due {
+            let (a, b) = segments.pick_pair(&mut self.query_rng);
+            let label = self.labeler.label(
+                &segments.teacher_scores(rollout, a),
+                &segments.teacher_scores(rollout, b),
+            );
+            self.labels_used += 1;
+            let Some(target) = label.target() else {
+                continue;
+            };
+            let env_a = segments.env_return(rollout, a);
+            let env_b = segments.env_return(rollout, b);
+            if env_a != env_b {
+                self.labeler_judged += 1;
+                let agrees = (label == Label::First && env_a > env_b)
+                    || (label == Label::Second && env_b > env_a);
+                self.labeler_agreed += u64::from(agrees);
+            }
+            let pair = LabelledPair {
+                len: segments.len,
+                a: self.segment_features(rollout, &segments, a),
+                b: self.segment_features(rollout, &segments, b),
+                target,
+            };
+            self.pairs.push(pair);
+            learned += 1;
+        }
+        let reward_model_loss = if learned > 0 {
+            Some(self.model.train(&self.pairs, self.config.epochs)?)
+        } else {
+            None
+        };
+        let reward_model_accuracy = if self.pairs.is_empty() || segments.starts.len() < 2 {
+            None
+        } else {
+            self.held_out_accuracy(rollout, &segments)
+        };
+        Ok(PreferenceStats {
+            labels_used: self.labels_used,
+            new_labels: due,
+            labeler_accuracy: (self.labeler_judged > 0)
+                .then(|| self.labeler_agreed as f64 / self.labeler_judged as f64),
+            reward_model_accuracy,
+            reward_model_loss,
+        })
+    }
+
+    /// Writes the reward model's reward for every row of `rollout` into `out`, normalised by
+    /// the running mean and std of its outputs (Christiano et al. normalise the same way), so
+    /// that lambda blends it with the env reward on a known scale. Before the first label
+    /// the model knows nothing, and the reward is 0.
+    pub fn rewards(
+        &mut self,
+        rollout: &RolloutView,
+        out: &mut [f32],
+    ) -> Result<(), PreferenceError> {
+        rollout.check(self.obs_dim, self.action.stored_dim())?;
+        if out.len() != rollout.rows() {
+            return Err(PreferenceError::BadInput(format!(
+                "reward output has {} slots for {} rollout rows",
+                out.len(),
+                rollout.rows()
+            )));
+        }
+        if self.pairs.is_empty() {
+            out.fill(0.0);
+            return Ok(());
+        }
+        let mut features = std::mem::take(&mut self.features);
+        features.clear();
+        let act_dim = rollout.act_dim;
+        for row in 0..rollout.rows() {
+            push_features(
+                &rollout.obs[row * self.obs_dim..(row + 1) * self.obs_dim],
+                &rollout.actions[row * act_dim..(row + 1) * act_dim],
+                self.action,
+                &mut features,
+            );
+        }
+        let raw = self.model.predict(&features);
+        self.features = features;
+        if let Some(row) = raw.iter().position(|r| !r.is_finite()) {
+            return Err(PreferenceError::NonFiniteReward { row });
+        }
+        self.reward_norm.update(&raw);
+        self.reward_norm.normalize(&raw, out);
+        Ok(())
+    }
+
+    fn segment_features(
+        &self,
+        rollout: &RolloutView,
+        segments: &Segments,
+        start: Start,
+    ) -> Vec<f32> {
+        let mut v = Vec::with_capacity(segments.len * self.model.d_input());
+        let act_dim = rollout.act_dim;
+        for row in segments.rows(rollout, start) {
+            push_features(
+                &rollout.obs[row * self.obs_dim..(row + 1) * self.obs_dim],
+                &rollout.actions[row * act_dim..(row + 1) * act_dim],
+                self.action,
+                &mut v,
+            );
+        }
+        v
+    }
+
+    /// The reward model's agreement with the noiseless teacher on fresh pairs of this
+    /// rollout; `None` if every pair tied.
+    fn held_out_accuracy(&mut self, rollout: &RolloutView, segments: &Segments) -> Option<f64> {
+        let mut labels = Vec::with_capacity(HELD_OUT_PAIRS);
+        let mut features = Vec::new();
+        for _ in 0..HELD_OUT_PAIRS {
+            let (a, b) = segments.pick_pair(&mut self.held_out_rng);
+            let label = self.oracle.label(
+                &segments.teacher_scores(rollout, a),
+                &segments.teacher_scores(rollout, b),
+            );
+            if matches!(label, Label::First | Label::Second) {
+                labels.push(label);
+                features.extend(self.segment_features(rollout, segments, a));
+                features.extend(self.segment_features(rollout, segments, b));
+            }
+        }
+        if labels.is_empty() {
+            return None;
+        }
+        let rewards = self.model.predict(&features);
+        let sums: Vec<f64> = rewards
+            .chunks(segments.len)
+            .map(|c| c.iter().map(|&r| r as f64).sum())
+            .collect();
+        let agreed = labels
+            .iter()
+            .zip(sums.chunks(2))
+            .filter(|(label, s)| match label {
+                Label::First => s[0] > s[1],
+                _ => s[1] > s[0],
+            })
+            .count();
+        Some(agreed as f64 / labels.len() as f64)
+    }
+}
+
+/// Where a segment starts: env column and step.
+type Start = (usize, usize);
+
+/// The segments a rollout offers: every start of `len` steps inside one episode piece.
+#[derive(Debug, PartialEq)]
+struct Segments {
+    len: usize,
+    starts: Vec<Start>,
+}
+
+impl Segments {
+    /// Segments of `segment_len` steps, or, if no episode piece is that long, of the longest
+    /// piece's length. A segment may end with a `done` but never contains one earlier.
+    fn find(dones: &[bool], n_envs: usize, segment_len: usize) -> Self {
+        let n_steps = dones.len().checked_div(n_envs).unwrap_or(0);
+        // run[env][t]: steps from t to the end of its episode piece, inclusive.
+        let mut runs = vec![vec![0usize; n_steps]; n_envs];
+        let mut longest = 0;
+        for (env, run) in runs.iter_mut().enumerate() {
+            for t in (0..n_steps).rev() {
+                let ends = dones[t * n_envs + env] || t + 1 == n_steps;
+                run[t] = if ends { 1 } else { run[t + 1] + 1 };
+                longest = longest.max(run[t]);
+            }
+        }
+        let len = segment_len.min(longest);
+        let mut starts = Vec::new();
+        if len > 0 {
+            for t in 0..n_steps {
+                for (env, run) in runs.iter().enumerate() {
+                    if run[t] >= len {
+                        starts.push((env, t));
+                    }
+                }
+            }
+        }
+        Self { len, starts }
+    }
+
+    /// Two different starts, uniformly. Needs at least two starts.
+    fn pick_pair(&self, rng: &mut AgentRng) -> (Start, Start) {
+        let n = self.starts.len();
+        let i = rng.below(n);
+        let mut j = rng.below(n - 1);
+        if j >= i {
+            j += 1;
+        }
+        (self.starts[i], self.starts[j])
+    }
+
+    fn rows<'a>(
+        &self,
+        rollout: &'a RolloutView,
+        (env, t0): Start,
+    ) -> impl Iterator<Item = usize> + 'a {
+        (t0..t0 + self.len).map(move |t| rollout.row(env, t))
+    }
+
+    fn teacher_scores(&self, rollout: &RolloutView, start: Start) -> Vec<f64> {
+        self.rows(rollout, start)
+            .map(|r| rollout.teacher_scores[r] as f64)
+            .collect()
+    }
+
+    fn env_return(&self, rollout: &RolloutView, start: Start) -> f64 {
+        self.rows(rollout, start)
+            .map(|r| rollout.env_rewards[r] as f64)
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic rollout: 2-dim observations uniform in [-1, 1], two discrete actions,
+    /// episodes ending at random, and reward = teacher score = `obs[0]` (or `reward_of`).
+    struct Synthetic {
+        n_envs: usize,
+        n_steps: usize,
+        obs: Vec<f32>,
+        actions: Vec<f32>,
+        env_rewards: Vec<f32>,
+        teacher_scores: Vec<f32>,
+        dones: Vec<bool>,
+    }
+
+    impl Synthetic {
+        fn new(n_envs: usize, n_steps: usize, seed: u64) -> Self {
+            let mut rng = AgentRng::new(seed);
+            let rows = n_envs * n_steps;
+            let obs: Vec<f32> = (0..rows * 2)
+                .map(|_| (rng.uniform() * 2.0 - 1.0) as f32)
+                .collect();
+            let actions = (0..rows).map(|_| rng.below(2) as f32).collect();
+            let dones = (0..rows).map(|_| rng.uniform() < 0.03).collect();
+            let env_rewards: Vec<f32> = (0..rows).map(|r| obs[r * 2]).collect();
+            Self {
+                n_envs,
+                n_steps,
+                obs,
+                actions,
+                teacher_scores: env_rewards.clone(),
+                env_rewards,
+                dones,
+            }
+        }
+
+        fn view(&self) -> RolloutView<'_> {
+            RolloutView {
+                n_envs: self.n_envs,
+                n_steps: self.n_steps,
+                obs_dim: 2,
+                act_dim: 1,
+                obs: &self.obs,
+                actions: &self.actions,
+                env_rewards: &self.env_rewards,
+                teacher_scores: &self.teacher_scores,
+                dones: &self.dones,
+            }
+        }
+    }
+
+    const ACTION: ActionSpec = ActionSpec::Discrete {
+        n: 2,
+        masked: false,
+    };
+
+    fn pref() -> PreferenceConfig {
+        PreferenceConfig {
+            label_budget: 200,
+            segment_len: 5,
+            labels_per_update: 25,
+            hidden: 32,
+            learning_rate: 1e-3,
+            epochs: 8,
+            ..PreferenceConfig::default()
+        }
+    }
+
+    /// Runs `updates` rounds on fresh rollouts; returns the learner and every round's stats.
+    fn run(
+        pref: &PreferenceConfig,
+        labeler: &LabelerConfig,
+        updates: usize,
+        seed: u64,
+    ) -> (PreferenceLearner, Vec<PreferenceStats>) {
+        let mut learner = PreferenceLearner::new(pref, labeler, 2, ACTION, seed).unwrap();
+        let stats = (0..updates)
+            .map(|u| {
+                let data = Synthetic::new(4, 64, 1000 + u as u64);
+                learner
+                    .after_rollout(&data.view(), u as f64 / updates as f64)
+                    .unwrap()
+            })
+            .collect();
+        (learner, stats)
+    }
+
+    /// Mean held-out accuracy of the rounds after the budget ran out (the model is fixed
+    /// then, so this averages its accuracy over several rollouts' held-out pairs).
+    fn final_accuracy(stats: &[PreferenceStats]) -> f64 {
+        let done: Vec<f64> = stats
+            .iter()
+            .filter(|s| s.new_labels == 0)
+            .filter_map(|s| s.reward_model_accuracy)
+            .collect();
+        assert!(done.len() >= 3, "{stats:?}");
+        done.iter().sum::<f64>() / done.len() as f64
+    }
+
+    #[test]
+    fn segments_stay_inside_episode_pieces() {
+        // Two envs, six steps; env 0 ends an episode at t = 2, env 1 runs through.
+        let mut dones = vec![false; 12];
+        dones[2 * 2] = true;
+        let s = Segments::find(&dones, 2, 4);
+        assert_eq!(s.len, 4);
+        assert_eq!(s.starts, vec![(1, 0), (1, 1), (1, 2)]);
+        let s = Segments::find(&dones, 2, 3);
+        assert_eq!(
+            s.starts,
+            vec![(0, 0), (1, 0), (1, 1), (1, 2), (0, 3), (1, 3)]
+        );
+        // Longer than any piece: the longest piece's length, here one start only.
+        let s = Segments::find(&dones, 2, 10);
+        assert_eq!((s.len, s.starts.clone()), (6, vec![(1, 0)]));
+        // Every step ends an episode: one-step segments.
+        let s = Segments::find(&[true; 6], 2, 5);
+        assert_eq!((s.len, s.starts.len()), (1, 6));
+    }
+
+    #[test]
+    fn a_perfect_labeler_teaches_the_reward_model_to_rank_held_out_pairs() {
+        // 200 labels in 8 rounds of 25, then 4 rounds with the model fixed.
+        let (mut learner, perfect) = run(&pref(), &LabelerConfig::default(), 12, 7);
+        let last = perfect[11];
+        assert_eq!(last.labels_used, 200);
+        assert_eq!(last.labeler_accuracy, Some(1.0));
+        let first = perfect[0].reward_model_accuracy.unwrap();
+        let acc = final_accuracy(&perfect);
+        assert!(acc >= 0.9, "perfect labels: held-out accuracy {acc}");
+        assert!(acc > first, "no progress from {first} to {acc}");
+
+        // Its normalised reward orders the rows of a new rollout like obs[0] does.
+        let data = Synthetic::new(4, 64, 5);
+        let mut r = vec![0.0; 256];
+        learner.rewards(&data.view(), &mut r).unwrap();
+        let (mut agree, mut total) = (0, 0);
+        for i in 0..256 {
+            for j in i + 1..256 {
+                let truth = data.obs[i * 2] - data.obs[j * 2];
+                if truth.abs() > 0.1 {
+                    total += 1;
+                    agree += usize::from((r[i] - r[j]) * truth > 0.0);
+                }
+            }
+        }
+        let rank = agree as f64 / total as f64;
+        assert!(rank > 0.9, "row ranking {rank}");
+        let mean = r.iter().map(|&x| x as f64).sum::<f64>() / 256.0;
+        assert!(mean.abs() < 0.5, "normalised mean {mean}");
+
+        // Coin-flip labels teach next to nothing.
+        let coin = LabelerConfig {
+            mistake: 0.5,
+            ..LabelerConfig::default()
+        };
+        let (_, noisy) = run(&pref(), &coin, 12, 7);
+        let noisy_acc = final_accuracy(&noisy);
+        let labeler_acc = noisy[11].labeler_accuracy.unwrap();
+        assert!(
+            (labeler_acc - 0.5).abs() < 0.15,
+            "coin labeler {labeler_acc}"
+        );
+        assert!(
+            acc - noisy_acc > 0.2,
+            "perfect {acc} vs coin-flip {noisy_acc}"
+        );
+    }
+
+    #[test]
+    fn same_seed_same_labels_model_and_rewards() {
+        let labeler = LabelerConfig {
+            beta: Some(2.0),
+            mistake: 0.1,
+            ..LabelerConfig::default()
+        };
+        let small = PreferenceConfig {
+            label_budget: 30,
+            epochs: 2,
+            ..pref()
+        };
+        let data = Synthetic::new(4, 64, 3);
+        let rewards = |seed| {
+            let (mut learner, stats) = run(&small, &labeler, 2, seed);
+            let stats = stats[1];
+            let mut r = vec![0.0; 256];
+            learner.rewards(&data.view(), &mut r).unwrap();
+            (stats, r)
+        };
+        let (s1, r1) = rewards(11);
+        let (s2, r2) = rewards(11);
+        assert_eq!(s1, s2);
+        assert_eq!(r1, r2);
+        let (_, r3) = rewards(12);
+        assert_ne!(r1, r3);
+    }
+
+    #[test]
+    fn the_budget_and_schedule_bound_the_queries_and_skips_are_charged() {
+        let data = Synthetic::new(2, 32, 1);
+        let config = PreferenceConfig {
+            label_budget: 10,
+            labels_per_update: 4,
+            epochs: 1,
+            ..pref()
+        };
+        // Every query skipped (no segment reaches a return of 100): charged, never trained.
+        let skipper = LabelerConfig {
+            skip: Some(100.0),
+            ..LabelerConfig::default()
+        };
+        let mut l = PreferenceLearner::new(&config, &skipper, 2, ACTION, 0).unwrap();
+        let used: Vec<(usize, u64)> = (0..4)
+            .map(|_| {
+                let s = l.after_rollout(&data.view(), 0.0).unwrap();
+                assert_eq!(s.reward_model_loss, None);
+                assert_eq!(s.reward_model_accuracy, None);
+                (s.new_labels, s.labels_used)
+            })
+            .collect();
+        assert_eq!(used, vec![(4, 4), (4, 8), (2, 10), (0, 10)]);
+        assert_eq!(l.labelled_pairs(), 0);
+        let mut r = vec![1.0; 64];
+        l.rewards(&data.view(), &mut r).unwrap();
+        assert!(r.iter().all(|&x| x == 0.0), "no labels, no reward");
+
+        let decaying = PreferenceConfig {
+            labels_per_update: 20,
+            query_schedule: QuerySchedule::Decaying,
+            label_budget: 1000,
+            ..config
+        };
+        let l = PreferenceLearner::new(&decaying, &skipper, 2, ACTION, 0).unwrap();
+        assert_eq!(l.queries_due(0.0), 20);
+        assert_eq!(l.queries_due(0.25), 15);
+        assert_eq!(l.queries_due(1.0), 1);
+    }
+
+    #[test]
+    fn a_labeler_that_always_errs_scores_zero_accuracy() {
+        let wrong = LabelerConfig {
+            mistake: 1.0,
+            ..LabelerConfig::default()
+        };
+        let config = PreferenceConfig {
+            epochs: 1,
+            ..pref()
+        };
+        let (_, stats) = run(&config, &wrong, 1, 3);
+        let stats = stats[0];
+        assert_eq!(stats.new_labels, 25);
+        assert_eq!(stats.labeler_accuracy, Some(0.0));
+        assert!(stats.reward_model_loss.is_some_and(|l| l.is_finite()));
+    }
+
+    #[test]
+    fn malformed_rollouts_and_knobs_are_errors() {
+        let config = pref();
+        let labeler = LabelerConfig::default();
+        let mut l = PreferenceLearner::new(&config, &labeler, 2, ACTION, 0).unwrap();
+        let mut data = Synthetic::new(2, 16, 1);
+        let mut short = data.view();
+        short.dones = &data.dones[..5];
+        assert!(matches!(
+            l.after_rollout(&short, 0.0),
+            Err(PreferenceError::BadInput(m)) if m.contains("dones")
+        ));
+        let mut wide = data.view();
+        wide.act_dim = 2;
+        assert!(l.after_rollout(&wide, 0.0).is_err());
+        assert!(l.after_rollout(&data.view(), f64::NAN).is_err());
+        assert!(l.rewards(&data.view(), &mut [0.0; 3]).is_err());
+        data.teacher_scores[7] = f32::INFINITY;
+        assert_eq!(
+            l.after_rollout(&data.view(), 0.0),
+            Err(PreferenceError::NonFiniteScore {
+                row: 7,
+                score: f32::INFINITY
+            })
+        );
+        assert_eq!(l.labels_used(), 0);
+
+        let bad = PreferenceConfig {
+            ensemble: 0,
+            ..config
+        };
+        assert!(PreferenceLearner::new(&bad, &labeler, 2, ACTION, 0).is_err());
+        let noisy = LabelerConfig {
+            mistake: 2.0,
+            ..labeler
+        };
+        assert!(PreferenceLearner::new(&config, &noisy, 2, ACTION, 0).is_err());
+        let nothing = ActionSpec::Discrete {
+            n: 0,
+            masked: false,
+        };
+        assert!(PreferenceLearner::new(&config, &labeler, 0, nothing, 0).is_err());
+    }
+
+    #[test]
+    fn non_finite_observations_stop_training_with_an_error() {
+        let mut data = Synthetic::new(2, 16, 1);
+        data.obs.iter_mut().for_each(|x| *x = f32::NAN);
+        let mut l =
+            PreferenceLearner::new(&pref(), &LabelerConfig::default(), 2, ACTION, 0).unwrap();
+        assert!(matches!(
+            l.after_rollout(&data.view(), 0.0),
+            Err(PreferenceError::NonFiniteLoss(_))
+        ));
+        // A model trained on good data still refuses to reward a NaN observation.
+        let good = Synthetic::new(2, 16, 1);
+        let mut l =
+            PreferenceLearner::new(&pref(), &LabelerConfig::default(), 2, ACTION, 0).unwrap();
+        l.after_rollout(&good.view(), 0.0).unwrap();
+        let mut out = vec![0.0; 32];
+        l.rewards(&data.view(), &mut out).unwrap_err();
+        assert!(matches!(
+            l.rewards(&data.view(), &mut out),
+            Err(PreferenceError::NonFiniteReward { row: 0 })
+        ));
+        l.rewards(&good.view(), &mut out).unwrap();
+        assert!(out.iter().all(|r| r.is_finite()), "statistics stay clean");
+    }
+}

@@ -1,0 +1,454 @@
+//! The reward model `r_hat(s, a)` of the preference mode, learned from labelled segment pairs
+//! with the Bradley-Terry loss (Christiano et al. 2017):
+//! `P(a > b) = sigmoid(sum r_hat(a) - sum r_hat(b))`, cross-entropy against the label.
+//!
+//! It always lives on the CPU backend: it is small, its training is a handful of minibatches
+//! per PPO update, and being synchronous it runs unchanged inside the browser's GPU worker.
+
+use crate::agent::nets::{Mlp, MlpConfig};
+use crate::agent::ppo::block_on;
+use crate::agent::rng::mix_seed;
+use crate::agent::{ActionSpec, AgentRng};
+use crate::backend::DEFAULT_CPU;
+use burn::config::Config;
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::activation::log_sigmoid;
+use burn::tensor::{Device, Tensor, TensorData};
+
+/// Labelled pairs per gradient step.
+pub const MINIBATCH_PAIRS: usize = 64;
+
+/// Floats per row of reward-model input: the observation, then the action (one-hot for a
+/// discrete action, the raw values for a continuous one).
+pub fn feature_dim(obs_dim: usize, action: ActionSpec) -> usize {
+    obs_dim + action.network_outputs()
+}
+
+/// Appends one row of features: `obs`, then the encoding of `stored`, the action as the
+/// rollout buffer keeps it (the index as a float for a discrete action). An index outside
+/// `0..n` encodes as all zeros.
+pub fn push_features(obs: &[f32], stored: &[f32], action: ActionSpec, out: &mut Vec<f32>) {
+    out.extend_from_slice(obs);
+    match action {
+        ActionSpec::Discrete { n, .. } => {
+            let start = out.len();
+            out.resize(start + n, 0.0);
+            if let Some(&a) = stored.first()
+                && a >= 0.0
+                && (a as usize) < n
+            {
+                out[start + a as usize] = 1.0;
+            }
+        }
+        ActionSpec::Continuous { .. } => out.extend_from_slice(stored),
+    }
+}
+
+/// The reward model's shape.
+#[derive(Config, Debug)]
+pub struct RewardModelConfig {
+    /// Features per row (see [`feature_dim`]).
+    pub d_input: usize,
+    #[config(default = 64)]
+    pub hidden: usize,
+    /// Independently initialised members; the reward is their mean.
+    #[config(default = 1)]
+    pub ensemble: usize,
+}
+
+impl RewardModelConfig {
+    /// Each member is a two-hidden-layer tanh MLP with its own seed.
+    pub fn init(&self, seed: u64, device: &Device) -> RewardModel {
+        let members = (0..self.ensemble.max(1))
+            .map(|k| {
+                MlpConfig::new(self.d_input, self.hidden, 1)
+                    .with_n_hidden(2)
+                    .with_output_gain(1.0)
+                    .init(mix_seed(seed, 100 + k as u64), device)
+            })
+            .collect();
+        RewardModel { members }
+    }
+}
+
+/// An ensemble of per-step reward MLPs.
+#[derive(Module, Debug)]
+pub struct RewardModel {
+    pub members: Vec<Mlp>,
+}
+
+impl RewardModel {
+    /// `x`: `[batch, d_input]` -> one `[batch]` reward per member.
+    pub fn forward_members(&self, x: Tensor<2>) -> Vec<Tensor<1>> {
+        self.members
+            .iter()
+            .map(|m| m.forward(x.clone()).squeeze_dim::<1>(1))
+            .collect()
+    }
+
+    /// `x`: `[batch, d_input]` -> `[batch]`, the members' mean reward.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<1> {
+        let k = self.members.len() as f64;
+        let (device, batch) = (x.device(), x.dims()[0]);
+        self.forward_members(x)
+            .into_iter()
+            .reduce(|a, b| a + b)
+            .map(|s| s.div_scalar(k))
+            .unwrap_or_else(|| Tensor::zeros([batch], &device))
+    }
+}
+
+/// Bradley-Terry cross-entropy, averaged over pairs. `sum_a`, `sum_b`: `[pairs]` summed
+/// rewards of each pair's segments; `target`: `[pairs]`, `P(a > b)` as labelled (1, 0 or
+/// 0.5) -> `[1]`. Written with `log_sigmoid` so large margins stay finite.
+pub fn bradley_terry_loss(sum_a: Tensor<1>, sum_b: Tensor<1>, target: Tensor<1>) -> Tensor<1> {
+    let margin = sum_a - sum_b;
+    let log_p_a = log_sigmoid(margin.clone());
+    let log_p_b = log_sigmoid(margin.neg());
+    let not_target = target.clone().neg().add_scalar(1.0);
+    (target * log_p_a + not_target * log_p_b).mean().neg()
+}
+
+/// A labelled pair of equally long segments, as reward-model features.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabelledPair {
+    /// Steps per segment.
+    pub len: usize,
+    /// `[len, d_input]`, row-major.
+    pub a: Vec<f32>,
+    /// `[len, d_input]`, row-major.
+    pub b: Vec<f32>,
+    /// `P(a > b)`: 1, 0 or 0.5.
+    pub target: f32,
+}
+
+/// Reward-model training stopped because its loss became NaN or infinite.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error(
+    "non-finite reward-model loss ({loss}) after {labels} labels; training stopped: lower the \
+     reward model's learning rate or check the observations"
+)]
+pub struct NonFiniteRewardLoss {
+    pub loss: f32,
+    pub labels: usize,
+}
+
+/// The reward model with its optimizer, on the CPU backend.
+pub struct RewardModelTrainer {
+    d_input: usize,
+    learning_rate: f64,
+    /// Parameters, on the autodiff device.
+    model: RewardModel,
+    optim: ModuleOptimizer,
+    device: Device,
+    /// Inference snapshot, refreshed after training.
+    snapshot: RewardModel,
+    /// Minibatch order of each member (members see different orders, which keeps an
+    /// ensemble diverse).
+    rng: AgentRng,
+}
+
+impl RewardModelTrainer {
+    pub fn new(config: &RewardModelConfig, learning_rate: f64, seed: u64) -> Self {
+        let device = DEFAULT_CPU.device().autodiff();
+        let model = config.init(seed, &device);
+        Self {
+            d_input: config.d_input,
+            learning_rate,
+            snapshot: model.valid(),
+            model,
+            optim: AdamConfig::new().init(),
+            device,
+            rng: AgentRng::new(mix_seed(seed, 99)),
+        }
+    }
+
+    pub fn d_input(&self) -> usize {
+        self.d_input
+    }
+
+    /// `epochs` passes over `pairs` in minibatches of [`MINIBATCH_PAIRS`]; returns the mean
+    /// loss (per member) of the last pass.
+    pub fn train(
+        &mut self,
+        pairs: &[LabelledPair],
+        epochs: usize,
+    ) -> Result<f32, NonFiniteRewardLoss> {
+        if pairs.is_empty() || epochs == 0 {
+            return Ok(0.0);
+        }
+        let n_members = self.model.members.len();
+        let n_mb = pairs.len().div_ceil(MINIBATCH_PAIRS);
+        let mut perms: Vec<Vec<usize>> = vec![(0..pairs.len()).collect(); n_members];
+        let mut all: Option<Tensor<1>> = None;
+        let mut last: Option<Tensor<1>> = None;
+        for epoch in 0..epochs {
+            for perm in perms.iter_mut() {
+                self.rng.shuffle(perm);
+            }
+            for m in 0..n_mb {
+                let mut total: Option<Tensor<1>> = None;
+                for (k, perm) in perms.iter().enumerate() {
+                    let idx =
+                        &perm[m * MINIBATCH_PAIRS..((m + 1) * MINIBATCH_PAIRS).min(perm.len())];
+                    let batch = PairBatch::gather(pairs, idx, self.d_input, &self.device);
+                    let member = &self.model.members[k];
+                    let sum_a = batch.segment_sums(member.forward(batch.a.clone()));
+                    let sum_b = batch.segment_sums(member.forward(batch.b.clone()));
+                    let loss = bradley_terry_loss(sum_a, sum_b, batch.target.clone());
+                    total = Some(match total {
+                        Some(t) => t + loss,
+                        None => loss,
+                    });
+                }
+                let Some(total) = total else { continue };
+                let value = total.clone().detach().inner();
+                all = Some(match all {
+                    Some(a) => a + value.clone(),
+                    None => value.clone(),
+                });
+                if epoch + 1 == epochs {
+                    last = Some(match last {
+                        Some(l) => l + value,
+                        None => value,
+                    });
+                }
+                let grads = GradientsParams::from_grads(total.backward(), &self.model);
+                self.model = self
+                    .optim
+                    .step(self.learning_rate, self.model.clone(), grads);
+            }
+        }
+        self.snapshot = self.model.valid();
+        let read = |t: Option<Tensor<1>>| {
+            t.and_then(|t| block_on(t.into_data_async()).ok())
+                .and_then(|d| d.try_to_vec::<f32>().ok())
+                .and_then(|v| v.first().copied())
+                .unwrap_or(f32::NAN)
+        };
+        let all = read(all);
+        let last = read(last) / (n_mb * n_members) as f32;
+        if !(all.is_finite() && last.is_finite()) {
+            return Err(NonFiniteRewardLoss {
+                loss: if last.is_finite() { all } else { last },
+                labels: pairs.len(),
+            });
+        }
+        Ok(last)
+    }
+
+    /// The ensemble's mean reward of every row of `features` (`[rows, d_input]`).
+    pub fn predict(&self, features: &[f32]) -> Vec<f32> {
+        let rows = features.len() / self.d_input.max(1);
+        if rows == 0 {
+            return Vec::new();
+        }
+        let x = Tensor::<2>::from_data(
+            TensorData::new(
+                features[..rows * self.d_input].to_vec(),
+                [rows, self.d_input],
+            ),
+            &self.device.clone().inner(),
+        );
+        block_on(self.snapshot.forward(x).into_data_async())
+            .ok()
+            .and_then(|d| d.try_to_vec::<f32>().ok())
+            .unwrap_or_else(|| vec![f32::NAN; rows])
+    }
+
+    /// Summed predicted reward of a segment (`[len, d_input]` features).
+    pub fn segment_return(&self, features: &[f32]) -> f64 {
+        self.predict(features).iter().map(|&r| r as f64).sum()
+    }
+}
+
+/// A minibatch of pairs on the device, segments padded to the longest.
+struct PairBatch {
+    /// `[pairs * max_len, d_input]`.
+    a: Tensor<2>,
+    b: Tensor<2>,
+    /// `[pairs, max_len]`: 1 on real steps, 0 on padding.
+    mask: Tensor<2>,
+    target: Tensor<1>,
+    pairs: usize,
+    max_len: usize,
+}
+
+impl PairBatch {
+    fn gather(all: &[LabelledPair], idx: &[usize], d: usize, device: &Device) -> Self {
+        let max_len = idx.iter().map(|&i| all[i].len).max().unwrap_or(0);
+        let rows = idx.len() * max_len;
+        let mut a = vec![0.0f32; rows * d];
+        let mut b = vec![0.0f32; rows * d];
+        let mut mask = vec![0.0f32; rows];
+        let mut target = Vec::with_capacity(idx.len());
+        for (p, &i) in idx.iter().enumerate() {
+            let pair = &all[i];
+            let n = pair.len * d;
+            let at = p * max_len * d;
+            a[at..at + n].copy_from_slice(&pair.a[..n]);
+            b[at..at + n].copy_from_slice(&pair.b[..n]);
+            mask[p * max_len..p * max_len + pair.len].fill(1.0);
+            target.push(pair.target);
+        }
+        let pairs = idx.len();
+        Self {
+            a: Tensor::from_data(TensorData::new(a, [rows, d]), device),
+            b: Tensor::from_data(TensorData::new(b, [rows, d]), device),
+            mask: Tensor::from_data(TensorData::new(mask, [pairs, max_len]), device),
+            target: Tensor::from_data(TensorData::new(target, [pairs]), device),
+            pairs,
+            max_len,
+        }
+    }
+
+    /// Per-row rewards `[pairs * max_len, 1]` -> per-pair segment sums `[pairs]`.
+    fn segment_sums(&self, rewards: Tensor<2>) -> Tensor<1> {
+        (rewards.reshape([self.pairs, self.max_len]) * self.mask.clone())
+            .sum_dim(1)
+            .squeeze_dim::<1>(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(v: &[f32], device: &Device) -> Tensor<1> {
+        Tensor::<1>::from_data(TensorData::new(v.to_vec(), [v.len()]), device)
+    }
+
+    #[test]
+    fn bradley_terry_loss_matches_a_hand_example() {
+        let d = DEFAULT_CPU.device();
+        // Margins 1, 0 and 2 with targets 1, 0.5 and 0:
+        // -ln sigmoid(1), -(0.5 ln 0.5 + 0.5 ln 0.5), -ln sigmoid(-2).
+        let loss = bradley_terry_loss(
+            t(&[1.5, 0.0, 3.0], &d),
+            t(&[0.5, 0.0, 1.0], &d),
+            t(&[1.0, 0.5, 0.0], &d),
+        )
+        .into_scalar::<f32>();
+        let expected = ((1.0 + (-1.0f64).exp()).ln() + 2f64.ln() + (1.0 + 2f64.exp()).ln()) / 3.0;
+        assert!(
+            (loss as f64 - expected).abs() < 1e-5,
+            "{loss} vs {expected}"
+        );
+        // A huge margin against the label stays finite.
+        let big =
+            bradley_terry_loss(t(&[0.0], &d), t(&[1e4], &d), t(&[1.0], &d)).into_scalar::<f32>();
+        assert!(big.is_finite() && (big - 1e4).abs() < 1.0, "{big}");
+    }
+
+    #[test]
+    fn bradley_terry_gradient_raises_the_preferred_segment() {
+        let d = DEFAULT_CPU.device().autodiff();
+        let a = t(&[0.2, -1.0], &d).require_grad();
+        let b = t(&[0.4, 3.0], &d).require_grad();
+        // Pair 0 prefers a, pair 1 prefers b.
+        let loss = bradley_terry_loss(a.clone(), b.clone(), t(&[1.0, 0.0], &d));
+        let grads = loss.backward();
+        let ga = a
+            .grad(&grads)
+            .unwrap()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let gb = b
+            .grad(&grads)
+            .unwrap()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        // Descent raises the preferred sum and lowers the other.
+        assert!(ga[0] < 0.0 && gb[0] > 0.0, "{ga:?} {gb:?}");
+        assert!(ga[1] > 0.0 && gb[1] < 0.0, "{ga:?} {gb:?}");
+    }
+
+    #[test]
+    fn one_optimizer_step_favours_the_preferred_segment() {
+        let action = ActionSpec::Discrete {
+            n: 3,
+            masked: false,
+        };
+        let dim = feature_dim(2, action);
+        let seg = |obs: [f32; 2], a: f32| {
+            let mut v = Vec::new();
+            for _ in 0..4 {
+                push_features(&obs, &[a], action, &mut v);
+            }
+            v
+        };
+        let a = seg([0.5, -0.3], 2.0);
+        let b = seg([-0.2, 0.8], 0.0);
+        assert_eq!(a.len(), 4 * dim);
+        assert_eq!(&a[..dim], &[0.5, -0.3, 0.0, 0.0, 1.0]);
+        for ensemble in [1, 3] {
+            let config = RewardModelConfig::new(dim)
+                .with_hidden(16)
+                .with_ensemble(ensemble);
+            let mut trainer = RewardModelTrainer::new(&config, 1e-2, 5);
+            let before = trainer.segment_return(&a) - trainer.segment_return(&b);
+            let pair = LabelledPair {
+                len: 4,
+                a: a.clone(),
+                b: b.clone(),
+                target: 1.0,
+            };
+            let loss = trainer.train(&[pair], 1).unwrap();
+            let after = trainer.segment_return(&a) - trainer.segment_return(&b);
+            assert!(loss.is_finite() && loss > 0.0);
+            assert!(after > before, "ensemble {ensemble}: {before} -> {after}");
+        }
+    }
+
+    #[test]
+    fn pairs_of_different_lengths_are_padded_not_mixed() {
+        let action = ActionSpec::Continuous { dim: 1 };
+        let dim = feature_dim(1, action);
+        let config = RewardModelConfig::new(dim).with_hidden(8);
+        let trainer = RewardModelTrainer::new(&config, 1e-3, 1);
+        let row = |x: f32| vec![x, -x];
+        let long: Vec<f32> = [0.1, 0.2, 0.3].iter().flat_map(|&x| row(x)).collect();
+        let short: Vec<f32> = [0.4].iter().flat_map(|&x| row(x)).collect();
+        let pairs = vec![
+            LabelledPair {
+                len: 3,
+                a: long.clone(),
+                b: long.clone(),
+                target: 0.5,
+            },
+            LabelledPair {
+                len: 1,
+                a: short.clone(),
+                b: row(0.9),
+                target: 1.0,
+            },
+        ];
+        let device = DEFAULT_CPU.device();
+        let batch = PairBatch::gather(&pairs, &[0, 1], dim, &device);
+        let sums = batch
+            .segment_sums(trainer.snapshot.forward(batch.a.clone()).unsqueeze_dim(1))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        assert!((sums[0] as f64 - trainer.segment_return(&long)).abs() < 1e-5);
+        assert!((sums[1] as f64 - trainer.segment_return(&short)).abs() < 1e-5);
+    }
+
+    #[test]
+    fn a_non_finite_input_is_an_error_not_a_panic() {
+        let config = RewardModelConfig::new(2).with_hidden(4);
+        let mut trainer = RewardModelTrainer::new(&config, 1e-3, 1);
+        let pair = LabelledPair {
+            len: 1,
+            a: vec![f32::NAN, 0.0],
+            b: vec![0.0, 0.0],
+            target: 1.0,
+        };
+        let err = trainer.train(&[pair], 2).unwrap_err();
+        assert_eq!(err.labels, 1);
+        assert!(err.to_string().contains("non-finite"));
+    }
+}
