@@ -164,6 +164,17 @@ export function parseHash(hash, lists = {}) {
   return { state, notes };
 }
 
+/**
+ * Reads one setting as a control gives it: `{ value }` (possibly clamped, with a `note`), or
+ * just `{ note }` when it cannot be read and the old value should stay.
+ */
+export function readSetting(key, raw, lists = {}) {
+  const spec = SCHEMA[key];
+  if (!spec) return { note: `unknown setting ${quote(key)}` };
+  if (raw === "" && spec.default === null) return { value: null };
+  return readValue(key, spec, String(raw), lists);
+}
+
 function safeDecode(text) {
   try {
     return decodeURIComponent(text);

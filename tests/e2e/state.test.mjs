@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_HASH_LENGTH, defaults, parseHash, toHash } from "../../web/state.js";
+import { MAX_HASH_LENGTH, defaults, parseHash, readSetting, toHash } from "../../web/state.js";
 
 const lists = {
   envIds: ["CartPole-v1", "Grid-DoorKey-8x8-v0"],
@@ -123,4 +123,13 @@ test("controls keeps only settings an embed can show", () => {
   assert.equal(state.embed, true);
   assert.deepEqual(state.controls, ["lambda", "seed"]);
   assert.match(notes.join(), /unknown controls "evil"/);
+});
+
+test("a control's value is read with the same rules: clamped, or kept when unreadable", () => {
+  assert.deepEqual(readSetting("lambda", "0.7"), { value: 0.7 });
+  assert.equal(readSetting("lambda", "3").value, 1);
+  assert.match(readSetting("lambda", "3").note, /outside/);
+  assert.equal(readSetting("seed", "abc").value, undefined);
+  assert.deepEqual(readSetting("lr", ""), { value: null });
+  assert.equal(readSetting("nope", "1").value, undefined);
 });

@@ -79,7 +79,12 @@ impl Chart {
     }
 
     /// Draws every series on `canvas`, with axes fitted to the data.
-    pub fn draw(&self, canvas: HtmlCanvasElement, x_desc: &str, y_desc: &str) -> Result<(), JsError> {
+    pub fn draw(
+        &self,
+        canvas: HtmlCanvasElement,
+        x_desc: &str,
+        y_desc: &str,
+    ) -> Result<(), JsError> {
         let backend = CanvasBackend::with_canvas_object(canvas)
             .ok_or_else(|| JsError::new("the chart canvas has no 2D context"))?;
         let root = backend.into_drawing_area();
@@ -141,7 +146,11 @@ fn bounds<'a>(series: impl Iterator<Item = &'a [(f64, f64)]>) -> ((f64, f64), (f
     let x0 = x.0.min(0.0);
     let x1 = if x.1 > x0 { x.1 } else { x0 + 1.0 };
     let span = y.1 - y.0;
-    let pad = if span > 0.0 { span * 0.05 } else { y.0.abs().max(1.0) * 0.1 };
+    let pad = if span > 0.0 {
+        span * 0.05
+    } else {
+        y.0.abs().max(1.0) * 0.1
+    };
     ((x0, x1), (y.0 - pad, y.1 + pad))
 }
 

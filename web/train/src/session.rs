@@ -111,9 +111,9 @@ impl Session {
         let steps = self.run.trainer.env_steps()
             + self.baseline.as_ref().map_or(0, |b| b.trainer.env_steps());
         let now = js_sys::Date::now();
-        let steps_per_second = self.last.and_then(|(t, s)| {
-            (now > t).then(|| (steps - s) as f64 / ((now - t) / 1000.0))
-        });
+        let steps_per_second = self
+            .last
+            .and_then(|(t, s)| (now > t).then(|| (steps - s) as f64 / ((now - t) / 1000.0)));
         self.last = Some((now, steps));
         Ok(object(&[
             ("type", "metrics".into()),
