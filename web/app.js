@@ -286,14 +286,14 @@ function updateButtons() {
 function makeCharts() {
   const returns = new page.B.Chart();
   const series = {
-    run: returns.addSeries("env return", 0, false),
-    ai: returns.addSeries("AI return", 2, false),
-    baseline: returns.addSeries("baseline, no feedback", 1, true),
+    run: returns.addSeries(0, false),
+    ai: returns.addSeries(2, false),
+    baseline: returns.addSeries(1, true),
   };
   const accuracy = new page.B.Chart();
   const acc = {
-    labeler: accuracy.addSeries("labeler accuracy", 3, false),
-    model: accuracy.addSeries("reward-model accuracy", 4, false),
+    labeler: accuracy.addSeries(3, false),
+    model: accuracy.addSeries(4, false),
   };
   page.charts = { returns, series, accuracy, acc };
 }
@@ -595,6 +595,19 @@ async function start(bindings) {
   ui.share.addEventListener("click", share);
   ui.embedCode.addEventListener("click", embedCode);
   document.addEventListener("keydown", onKey);
+  // A hash edited by hand (or a link followed on this page) is read like a fresh load.
+  window.addEventListener("hashchange", async () => {
+    const next = parseHash(location.hash, lists());
+    page.state = next.state;
+    page.hashNotes = next.notes;
+    page.error = null;
+    renderNotice();
+    showState();
+    applyEmbed();
+    writeHash();
+    makeViewer();
+    await discardSession("Settings changed: press Play to train with them.");
+  });
   window.addEventListener("resize", () => {
     fitCanvas(ui.canvas);
     drawRollout();

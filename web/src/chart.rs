@@ -1,9 +1,9 @@
 //! Learning curves drawn with plotters on a canvas: env return, AI return and the baseline,
 //! or the labeler's and reward model's accuracy. The page pushes points as metrics arrive and
-//! redraws; the series live here so a redraw needs no copy from JS.
+//! redraws; the series live here so a redraw needs no copy from JS. The legend is HTML.
 
+use measured::MeasuredCanvas;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -18,7 +18,6 @@ const PALETTE: [RGBColor; 6] = [
 ];
 
 struct Series {
-    name: String,
     colour: RGBColor,
     /// Drawn dashed-light (e.g. the baseline) rather than solid.
     faint: bool,
@@ -39,11 +38,11 @@ impl Chart {
         Chart::default()
     }
 
-    /// Adds a series; returns its index for [`Chart::extend`]. `colour` indexes the palette.
+    /// Adds a series; returns its index for [`Chart::extend`]. `colour` indexes the palette
+    /// (the page's HTML legend uses the same colours).
     #[wasm_bindgen(js_name = addSeries)]
-    pub fn add_series(&mut self, name: &str, colour: usize, faint: bool) -> usize {
+    pub fn add_series(&mut self, colour: usize, faint: bool) -> usize {
         self.series.push(Series {
-            name: name.to_string(),
             colour: PALETTE[colour % PALETTE.len()],
             faint,
             points: Vec::new(),
@@ -85,7 +84,7 @@ impl Chart {
         x_desc: &str,
         y_desc: &str,
     ) -> Result<(), JsError> {
-        let backend = CanvasBackend::with_canvas_object(canvas)
+        let backend = MeasuredCanvas::new(canvas)
             .ok_or_else(|| JsError::new("the chart canvas has no 2D context"))?;
         let root = backend.into_drawing_area();
         let err = |e: &dyn std::fmt::Display| JsError::new(&format!("chart: {e}"));
@@ -115,17 +114,6 @@ impl Chart {
             };
             chart
                 .draw_series(LineSeries::new(s.points.iter().copied(), style))
-                .map_err(|e| err(&e))?
-                .label(&s.name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
-        }
-        if !self.series.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(200, 200, 200))
-                .draw()
                 .map_err(|e| err(&e))?;
         }
         root.present().map_err(|e| err(&e))
@@ -171,6 +159,139 @@ fn trim(x: f64) -> String {
     s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
+mod measured {
+    use plotters_backend::{
+        BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend,
+        DrawingErrorKind,
+    };
+    use plotters_canvas::CanvasBackend;
+    use wasm_bindgen::JsCast;
+    use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+    type Error = <CanvasBackend as DrawingBackend>::ErrorType;
+
+    /// The canvas backend, measuring text with the canvas itself: plotters' own measurement on the
+    /// web adds a `style` attribute to a probe element, which the page's CSP forbids (and which
+    /// forces a layout per label). The legend is HTML on the page for the same reason.
+    pub struct MeasuredCanvas {
+        inner: CanvasBackend,
+        context: CanvasRenderingContext2d,
+    }
+
+    impl MeasuredCanvas {
+        pub fn new(canvas: HtmlCanvasElement) -> Option<Self> {
+            let context = canvas
+                .get_context("2d")
+                .ok()
+                .flatten()?
+                .dyn_into::<CanvasRenderingContext2d>()
+                .ok()?;
+            Some(Self {
+                inner: CanvasBackend::with_canvas_object(canvas)?,
+                context,
+            })
+        }
+    }
+
+    impl DrawingBackend for MeasuredCanvas {
+        type ErrorType = Error;
+
+        fn get_size(&self) -> (u32, u32) {
+            self.inner.get_size()
+        }
+
+        fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Error>> {
+            self.inner.ensure_prepared()
+        }
+
+        fn present(&mut self) -> Result<(), DrawingErrorKind<Error>> {
+            self.inner.present()
+        }
+
+        fn draw_pixel(
+            &mut self,
+            point: BackendCoord,
+            colour: BackendColor,
+        ) -> Result<(), DrawingErrorKind<Error>> {
+            self.inner.draw_pixel(point, colour)
+        }
+
+        fn draw_line<S: BackendStyle>(
+            &mut self,
+            from: BackendCoord,
+            to: BackendCoord,
+            style: &S,
+        ) -> Result<(), DrawingErrorKind<Error>> {
+            self.inner.draw_line(from, to, style)
+        }
+
+        fn draw_rect<S: BackendStyle>(
+            &mut self,
+            upper_left: BackendCoord,
+            bottom_right: BackendCoord,
+            style: &S,
+            fill: bool,
+        ) -> Result<(), DrawingErrorKind<Error>> {
+            self.inner.draw_rect(upper_left, bottom_right, style, fill)
+        }
+
+        fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+            &mut self,
+            path: I,
+            style: &S,
+        ) -> Result<(), DrawingErrorKind<Error>> {
+            self.inner.draw_path(path, style)
+        }
+
+        fn draw_circle<S: BackendStyle>(
+            &mut self,
+            center: BackendCoord,
+            radius: u32,
+            style: &S,
+            fill: bool,
+        ) -> Result<(), DrawingErrorKind<Error>> {
+            self.inner.draw_circle(center, radius, style, fill)
+        }
+
+        fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+            &mut self,
+            vert: I,
+            style: &S,
+        ) -> Result<(), DrawingErrorKind<Error>> {
+            self.inner.fill_polygon(vert, style)
+        }
+
+        fn draw_text<S: BackendTextStyle>(
+            &mut self,
+            text: &str,
+            style: &S,
+            pos: BackendCoord,
+        ) -> Result<(), DrawingErrorKind<Error>> {
+            self.inner.draw_text(text, style, pos)
+        }
+
+        fn estimate_text_size<S: BackendTextStyle>(
+            &self,
+            text: &str,
+            style: &S,
+        ) -> Result<(u32, u32), DrawingErrorKind<Error>> {
+            // The font string `draw_text` sets, so the measure matches the drawing.
+            self.context.set_font(&format!(
+                "{} {}px {}",
+                style.style().as_str(),
+                style.size(),
+                style.family().as_str(),
+            ));
+            let width = self
+                .context
+                .measure_text(text)
+                .map(|m| m.width())
+                .unwrap_or(0.0);
+            Ok((width.ceil() as u32, style.size().ceil() as u32))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,7 +316,7 @@ mod tests {
     #[test]
     fn extend_skips_non_finite_points_and_odd_tails() {
         let mut c = Chart::new();
-        let i = c.add_series("env return", 0, false);
+        let i = c.add_series(0, false);
         c.extend(i, &[1.0, 2.0, f64::NAN, 3.0, 4.0, f64::INFINITY, 5.0]);
         assert_eq!(c.len(i), 1);
         c.extend(7, &[1.0, 1.0]);
