@@ -328,6 +328,7 @@ function resetStats() {
   ui.stats.stepsPerSecond.textContent = "–";
   page.charts.returns.clear();
   page.charts.accuracy.clear();
+  el("legend-ai").hidden = true;
   scheduleChart();
 }
 
@@ -345,6 +346,14 @@ function onWorkerMessage(m) {
       ui.stats.stepsPerSecond.textContent = plain(m.stepsPerSecond, 0);
     }
     page.charts.returns.extend(page.charts.series.run, r.curve);
+    // Feedback runs also report the AI return and, in preference mode, labels and accuracies.
+    if (r.aiCurve?.length > 0) {
+      page.charts.returns.extend(page.charts.series.ai, r.aiCurve);
+      el("legend-ai").hidden = false;
+    }
+    if (typeof r.labelsUsed === "number") ui.stats.labels.textContent = String(r.labelsUsed);
+    if (r.labelerAccuracy) page.charts.accuracy.extend(page.charts.acc.labeler, r.labelerAccuracy);
+    if (r.rewardModelAccuracy) page.charts.accuracy.extend(page.charts.acc.model, r.rewardModelAccuracy);
     if (m.baseline) {
       const b = m.baseline;
       ui.stats.baselineMean.textContent = plain(b.meanReturn, 2) ?? ui.stats.baselineMean.textContent;

@@ -9,8 +9,10 @@
 //! - `{ type: "reset" }`: forgets the session.
 //!
 //! Worker to page: `ready`, `device` (backend and device name), `status` (text to show),
-//! `metrics` (`run` and, when racing, `baseline`: totals, means and new curve points), `done`
-//! (`reason`: finished, paused or stepped) and `error` (`stage`: request, config, device or train).
+//! `metrics` (`run` and, when racing, `baseline`: totals, means and new curve points; feedback
+//! runs will add `aiCurve`, `labelsUsed`, `labelerAccuracy` and `rewardModelAccuracy`, which
+//! the page draws when present), `done` (`reason`: finished, paused or stepped) and `error`
+//! (`stage`: request, config, device or train).
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
