@@ -623,6 +623,11 @@ async function start(bindings) {
     scheduleChart();
   });
 
+  // Software 2D canvases: an accelerated canvas shares the GPU process with WebGPU training,
+  // and its frames then wait on the training's work (main-thread tasks over 50 ms).
+  for (const canvas of [ui.canvas, ui.chart, ui.accuracyChart]) {
+    canvas.getContext("2d", { willReadFrequently: true });
+  }
   for (const [key] of CONTROLS) ui[key].disabled = false;
   for (const b of [ui.preset, ui.share, ui.embedCode]) b.disabled = false;
   fitCanvas(ui.canvas);
