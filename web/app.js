@@ -1,183 +1,650 @@
-// The viewer page: wires the controls to the wasm `Viewer` that trunk's loader exposes as
-// `window.wasmBindings`. Everything shown comes from the module; the page fetches nothing else.
+// The playground page: settings (kept in the URL hash, see state.js), the rollout canvas driven
+// by the wasm `Viewer`, training in a worker (trainer.js) with a baseline racing it, and the
+// learning curves drawn by the wasm `Chart`. Text from the URL is only ever set as text.
 
-const STEPS_PER_SECOND = 30;
-const MAX_STEPS_PER_FRAME = 4;
+import { SCHEMA, defaults, parseHash, readSetting, toHash } from "./state.js";
+import { TrainerClient, WorkerFailure, detectWebGpu } from "./trainer.js";
+
+const MAX_STEPS_PER_FRAME = 8;
 // How long the last frame of a finished episode stays up while playing.
-const HOLD_AFTER_DONE_MS = 700;
+const HOLD_AFTER_DONE_MS = 500;
+// Controls an embed shows when the author lists none.
+const EMBED_CONTROLS = ["fb", "lambda", "seed"];
+
+/** Named starting points; choosing one sets these keys, the rest stay as they are. */
+const PRESETS = [
+  { id: "cartpole", label: "CartPole: reward only", set: { env: "CartPole-v1", fb: "none" } },
+  { id: "cartpole-shaping", label: "CartPole: teacher shaping", set: { env: "CartPole-v1", fb: "shaping", lambda: 0.5 } },
+  { id: "mountaincar-direct", label: "MountainCar: direct AI reward", set: { env: "MountainCar-v0", fb: "direct", lambda: 0.5 } },
+  { id: "doorkey-preference", label: "DoorKey: AI preferences", set: { env: "Grid-DoorKey-8x8-v0", fb: "preference", lambda: 1 } },
+  { id: "connectfour-advice", label: "Connect Four: teacher advice", set: { env: "ConnectFour-v0", fb: "advice", lambda: 0.3 } },
+];
 
 const el = (id) => document.querySelector(`[data-testid="${id}"]`);
 const ui = {
-  select: el("env-select"),
-  step: el("step"),
+  env: el("env-select"),
+  preset: el("preset-select"),
+  fb: el("feedback-select"),
+  teacher: el("teacher-select"),
+  lambda: el("lambda"),
+  sched: el("schedule-select"),
+  floor: el("floor"),
+  mistake: el("mistake"),
+  beta: el("beta"),
+  lr: el("lr"),
+  envs: el("envs"),
+  seed: el("seed"),
+  speed: el("speed"),
+  backend: el("backend-select"),
+  base: el("baseline-toggle"),
   play: el("play"),
   pause: el("pause"),
+  step: el("step"),
   reset: el("reset"),
-  canvas: el("rollout-canvas"),
-  status: el("status"),
+  share: el("share"),
+  embedCode: el("embed-code"),
+  copyBox: el("copy-box"),
+  copyLabel: el("copy-label"),
+  copyText: el("copy-text"),
   notice: el("notice"),
+  badge: el("backend-badge"),
+  canvas: el("rollout-canvas"),
+  chart: el("chart"),
+  accuracyPanel: el("accuracy-panel"),
+  accuracyChart: el("accuracy-chart"),
+  status: el("status"),
+  trainStatus: el("train-status"),
+  stats: {
+    episodes: el("stat-episodes"),
+    envSteps: el("stat-env-steps"),
+    mean: el("stat-mean-return"),
+    baselineMean: el("stat-baseline-mean-return"),
+    labels: el("stat-labels"),
+    updates: el("stat-updates"),
+    firstMean: el("stat-first-mean-return"),
+    stepsPerSecond: el("stat-steps-per-second"),
+  },
 };
 
-const state = {
-  Viewer: null,
+/** Which element shows which setting, and how its value is read. */
+const CONTROLS = [
+  ["env", "select"], ["fb", "select"], ["teacher", "select"], ["lambda", "range"],
+  ["sched", "select"], ["floor", "range"], ["mistake", "range"], ["beta", "number"],
+  ["lr", "number"], ["envs", "number"], ["seed", "number"], ["speed", "range"],
+  ["backend", "select"], ["base", "checkbox"],
+];
+
+const page = {
+  B: null,
+  envIds: [],
+  state: defaults(),
+  hashNotes: [],
+  error: null,
   viewer: null,
-  seed: 0,
+  charts: null,
+  gpu: null,
+  client: null,
+  // Training: the backend holding a session, the request in flight, and the last metrics.
+  session: null,
+  inFlight: null,
   playing: false,
-  last: 0,
-  debt: 0,
-  holdUntil: 0,
+  redrawPending: false,
+  anim: { last: 0, debt: 0, holdUntil: 0, viewerSeed: 0 },
 };
+
+// --- notices -------------------------------------------------------------------------------
+
+function renderNotice() {
+  const lines = [];
+  if (page.hashNotes.length > 0) lines.push(`Ignored from the link: ${page.hashNotes.join("; ")}.`);
+  if (page.error) lines.push(page.error);
+  ui.notice.textContent = lines.join("\n");
+  ui.notice.hidden = lines.length === 0;
+}
 
 function showError(err) {
-  const message = err instanceof Error ? err.message : String(err);
-  ui.notice.textContent = message;
-  ui.notice.hidden = false;
+  page.error = err instanceof Error ? err.message : String(err);
+  renderNotice();
 }
 
 function clearError() {
-  ui.notice.textContent = "";
-  ui.notice.hidden = true;
+  page.error = null;
+  renderNotice();
 }
 
-function showStatus(info) {
+// --- settings and the hash -----------------------------------------------------------------
+
+const lists = () => ({ envIds: page.envIds, teachersFor: (env) => page.B.Viewer.teachers(env) });
+
+function writeHash() {
+  history.replaceState(null, "", toHash(page.state));
+}
+
+function option(select, value, text) {
+  const o = document.createElement("option");
+  o.value = value;
+  o.textContent = text;
+  select.append(o);
+}
+
+function fillTeachers() {
+  ui.teacher.replaceChildren();
+  const names = page.B.Viewer.teachers(page.state.env);
+  option(ui.teacher, "", names.length > 0 ? `default (${names[0]})` : "none built in for this env");
+  for (const name of names) option(ui.teacher, name, name);
+  ui.teacher.value = page.state.teacher;
+}
+
+function presetOf(state) {
+  const match = PRESETS.find((p) => Object.entries(p.set).every(([k, v]) => state[k] === v));
+  return match ? match.id : "custom";
+}
+
+/** Shows `page.state` in every control. */
+function showState() {
+  const s = page.state;
+  for (const [key, kind] of CONTROLS) {
+    const input = ui[key];
+    if (kind === "checkbox") input.checked = s[key];
+    else input.value = s[key] === null ? "" : String(s[key]);
+  }
+  fillTeachers();
+  ui.preset.value = presetOf(s);
+  el("lambda-value").textContent = String(s.lambda);
+  el("floor-value").textContent = String(s.floor);
+  el("mistake-value").textContent = String(s.mistake);
+  el("speed-value").textContent = String(s.speed);
+  ui.accuracyPanel.hidden = s.fb !== "preference";
+  // Placeholders show the preset's values for what the link leaves to the preset.
+  try {
+    const preset = JSON.parse(page.B.Viewer.preset(s.env));
+    ui.lr.placeholder = String(preset.ppo.learning_rate);
+    ui.envs.placeholder = String(preset.n_envs);
+  } catch {
+    ui.lr.placeholder = ui.envs.placeholder = "preset";
+  }
+}
+
+/** Reads a control's value through the same rules as the hash (typed, clamped). */
+function readControl(key, kind) {
+  const input = ui[key];
+  let raw;
+  if (kind === "checkbox") raw = input.checked ? "1" : "0";
+  else raw = input.value.trim();
+  const { value, note } = readSetting(key, raw, lists());
+  return { value, notes: note ? [note] : [] };
+}
+
+function applyEmbed() {
+  const embed = page.state.embed;
+  document.body.classList.toggle("embed", embed);
+  const shown = page.state.controls.length > 0 ? page.state.controls : EMBED_CONTROLS;
+  for (const node of document.querySelectorAll("[data-control]")) {
+    node.hidden = embed && !shown.includes(node.dataset.control);
+  }
+}
+
+// --- the rollout canvas --------------------------------------------------------------------
+
+function fitCanvas(canvas) {
+  const ratio = window.devicePixelRatio || 1;
+  const width = Math.max(1, Math.round(canvas.clientWidth * ratio));
+  const height = Math.max(1, Math.round(canvas.clientHeight * ratio));
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+}
+
+function showEpisode(info) {
   const parts = [
-    `Episode ${info.episode}`,
+    `Random policy · episode ${info.episode}`,
     `steps ${info.steps}`,
     `return ${info.episodeReturn.toFixed(2)}`,
   ];
   if (info.terminated) parts.push("terminated");
   if (info.truncated) parts.push("truncated");
-  ui.status.textContent = `${parts.join(" · ")}  (seed ${state.seed})`;
+  ui.status.textContent = parts.join(" · ");
 }
 
-function draw() {
-  if (!state.viewer) return;
+function drawRollout() {
+  if (!page.viewer) return;
   try {
-    state.viewer.draw(ui.canvas);
-    showStatus(state.viewer.info());
+    page.viewer.draw(ui.canvas);
+    if (performance.getEntriesByName("first-frame").length === 0) performance.mark("first-frame");
+    showEpisode(page.viewer.info());
   } catch (err) {
-    setPlaying(false);
     showError(err);
   }
 }
 
-// Keeps the canvas's pixel size equal to its displayed size, so drawings stay sharp.
-function fitCanvas() {
-  const ratio = window.devicePixelRatio || 1;
-  const width = Math.max(1, Math.round(ui.canvas.clientWidth * ratio));
-  const height = Math.max(1, Math.round(ui.canvas.clientHeight * ratio));
-  if (ui.canvas.width !== width || ui.canvas.height !== height) {
-    ui.canvas.width = width;
-    ui.canvas.height = height;
-  }
-}
-
-function stepOnce() {
-  if (!state.viewer) return null;
+function stepRollout() {
+  if (!page.viewer) return null;
   try {
-    return state.viewer.step();
+    return page.viewer.step();
   } catch (err) {
-    setPlaying(false);
     showError(err);
     return null;
   }
 }
 
-function setPlaying(playing) {
-  state.playing = playing && state.viewer !== null;
-  ui.play.disabled = state.playing || !state.viewer;
-  ui.pause.disabled = !state.playing;
-  if (state.playing) {
-    state.last = performance.now();
-    state.debt = 0;
-    requestAnimationFrame(tick);
-  }
-}
-
-function tick(now) {
-  if (!state.playing) return;
-  if (now >= state.holdUntil) {
-    state.debt += ((now - state.last) / 1000) * STEPS_PER_SECOND;
-    const steps = Math.min(Math.floor(state.debt), MAX_STEPS_PER_FRAME);
-    state.debt = Math.min(state.debt - steps, 1);
-    for (let i = 0; i < steps; i += 1) {
-      const info = stepOnce();
-      if (!info) return;
-      if (info.done) {
-        state.holdUntil = now + HOLD_AFTER_DONE_MS;
-        break;
-      }
-    }
-    draw();
-  }
-  state.last = now;
-  requestAnimationFrame(tick);
-}
-
-function selectEnv(id) {
+function makeViewer() {
   try {
-    const next = new state.Viewer(id);
-    if (state.viewer) state.viewer.free();
-    state.viewer = next;
-    state.viewer.reset(state.seed);
-    clearError();
-    history.replaceState(null, "", `#${encodeURIComponent(id)}`);
+    const next = new page.B.Viewer(page.state.env);
+    page.viewer?.free();
+    page.viewer = next;
+    page.anim.viewerSeed = page.state.seed;
+    page.viewer.reset(page.anim.viewerSeed);
   } catch (err) {
     showError(err);
   }
-  draw();
+  drawRollout();
 }
 
-function start(bindings) {
-  state.Viewer = bindings.Viewer;
-  const ids = state.Viewer.envIds();
-  for (const id of ids) {
-    const option = document.createElement("option");
-    option.value = id;
-    option.textContent = id;
-    ui.select.append(option);
+function tick(now) {
+  if (!page.playing) return;
+  const a = page.anim;
+  if (now >= a.holdUntil) {
+    a.debt += ((now - a.last) / 1000) * page.state.speed;
+    const steps = Math.min(Math.floor(a.debt), MAX_STEPS_PER_FRAME);
+    a.debt = Math.min(a.debt - steps, 1);
+    for (let i = 0; i < steps; i += 1) {
+      const info = stepRollout();
+      if (!info) break;
+      if (info.done) {
+        a.holdUntil = now + HOLD_AFTER_DONE_MS;
+        break;
+      }
+    }
+    if (steps > 0) drawRollout();
   }
-  if (ids.length === 0) {
+  a.last = now;
+  requestAnimationFrame(tick);
+}
+
+function setPlaying(playing) {
+  const was = page.playing;
+  page.playing = playing;
+  if (playing && !was) {
+    page.anim.last = performance.now();
+    page.anim.debt = 0;
+    requestAnimationFrame(tick);
+  }
+  updateButtons();
+}
+
+function updateButtons() {
+  const ready = page.viewer !== null;
+  ui.play.disabled = !ready || page.playing;
+  ui.pause.disabled = !page.playing;
+  ui.step.disabled = !ready || page.inFlight !== null;
+  ui.reset.disabled = !ready;
+}
+
+// --- charts and stats ----------------------------------------------------------------------
+
+function makeCharts() {
+  const returns = new page.B.Chart();
+  const series = {
+    run: returns.addSeries(0, false),
+    ai: returns.addSeries(2, false),
+    baseline: returns.addSeries(1, true),
+  };
+  const accuracy = new page.B.Chart();
+  const acc = {
+    labeler: accuracy.addSeries(3, false),
+    model: accuracy.addSeries(4, false),
+  };
+  page.charts = { returns, series, accuracy, acc };
+}
+
+function drawCharts() {
+  page.redrawPending = false;
+  try {
+    fitCanvas(ui.chart);
+    page.charts.returns.draw(ui.chart, "environment steps", "mean return");
+    if (!ui.accuracyPanel.hidden) {
+      fitCanvas(ui.accuracyChart);
+      page.charts.accuracy.draw(ui.accuracyChart, "environment steps", "accuracy");
+    }
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function scheduleChart() {
+  if (page.redrawPending) return;
+  page.redrawPending = true;
+  requestAnimationFrame(drawCharts);
+}
+
+const plain = (x, digits) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(digits) : null);
+
+function resetStats() {
+  for (const key of ["episodes", "envSteps", "mean", "baselineMean", "labels", "updates"]) {
+    ui.stats[key].textContent = "0";
+  }
+  ui.stats.firstMean.textContent = "–";
+  ui.stats.stepsPerSecond.textContent = "–";
+  page.charts.returns.clear();
+  page.charts.accuracy.clear();
+  el("legend-ai").hidden = true;
+  scheduleChart();
+}
+
+function onWorkerMessage(m) {
+  if (m.type === "status") {
+    setTrainStatus("compiling", m.text);
+  } else if (m.type === "metrics") {
+    const r = m.run;
+    ui.stats.episodes.textContent = String(r.episodes);
+    ui.stats.envSteps.textContent = String(r.envSteps);
+    ui.stats.updates.textContent = String(r.updates);
+    ui.stats.mean.textContent = plain(r.meanReturn, 2) ?? ui.stats.mean.textContent;
+    ui.stats.firstMean.textContent = plain(r.firstMeanReturn, 2) ?? "–";
+    if (typeof m.stepsPerSecond === "number") {
+      ui.stats.stepsPerSecond.textContent = plain(m.stepsPerSecond, 0);
+    }
+    page.charts.returns.extend(page.charts.series.run, r.curve);
+    // Feedback runs also report the AI return and, in preference mode, labels and accuracies.
+    if (r.aiCurve?.length > 0) {
+      page.charts.returns.extend(page.charts.series.ai, r.aiCurve);
+      el("legend-ai").hidden = false;
+    }
+    if (typeof r.labelsUsed === "number") ui.stats.labels.textContent = String(r.labelsUsed);
+    if (r.labelerAccuracy) page.charts.accuracy.extend(page.charts.acc.labeler, r.labelerAccuracy);
+    if (r.rewardModelAccuracy) page.charts.accuracy.extend(page.charts.acc.model, r.rewardModelAccuracy);
+    if (m.baseline) {
+      const b = m.baseline;
+      ui.stats.baselineMean.textContent = plain(b.meanReturn, 2) ?? ui.stats.baselineMean.textContent;
+      page.charts.returns.extend(page.charts.series.baseline, b.curve);
+    }
+    setTrainStatus("training", `Training ${page.state.env}: ${r.envSteps} env steps, ${r.updates} updates`);
+    scheduleChart();
+  }
+}
+
+function setTrainStatus(state, text) {
+  ui.trainStatus.dataset.state = state;
+  ui.trainStatus.textContent = text;
+}
+
+// --- training ------------------------------------------------------------------------------
+
+/** The `ExperimentConfig` JSON for the current settings: the env's preset, edited. */
+function buildConfig() {
+  const s = page.state;
+  const config = JSON.parse(page.B.Viewer.preset(s.env));
+  config.seed = s.seed;
+  if (s.lr !== null) config.ppo.learning_rate = s.lr;
+  if (s.envs !== null) config.n_envs = s.envs;
+  if (s.fb !== "none") {
+    config.feedback = {
+      mode: s.fb,
+      teacher: s.teacher === "" ? null : s.teacher,
+      lambda: s.lambda,
+      schedule:
+        s.sched === "linear"
+          ? { kind: "linear", floor: s.floor, steps: config.total_steps }
+          : { kind: "constant" },
+      labeler: { beta: s.beta > 0 ? s.beta : null, mistake: s.mistake },
+    };
+  }
+  return JSON.stringify(config);
+}
+
+/** The backend a new session uses, with the badge saying which and why. */
+async function chooseBackend() {
+  const choice = page.state.backend;
+  if (choice === "cpu") return setBadge("cpu", "CPU — chosen");
+  page.gpu ??= await detectWebGpu();
+  if (page.gpu.ok) return setBadge("gpu", `WebGPU (${page.gpu.name})`);
+  if (choice === "gpu") return setBadge("cpu", `CPU — WebGPU unavailable: ${page.gpu.reason}`);
+  return setBadge("cpu", `CPU — ${page.gpu.reason}`);
+}
+
+function setBadge(backend, text) {
+  ui.badge.textContent = text;
+  ui.badge.dataset.backend = backend;
+  return backend;
+}
+
+/** Trains `updates` more updates (Infinity: until paused), starting a session if none. */
+async function train(updates) {
+  if (page.inFlight) return;
+  let resolveDone;
+  page.inFlight = new Promise((resolve) => (resolveDone = resolve));
+  updateButtons();
+  try {
+    let backend = page.session;
+    let request = { updates };
+    if (backend === null) {
+      backend = await chooseBackend();
+      request = { updates, config: buildConfig(), baseline: page.state.base };
+      resetStats();
+      setTrainStatus(backend === "gpu" ? "compiling" : "starting", `Loading the ${backend === "gpu" ? "WebGPU" : "CPU"} trainer…`);
+    }
+    let reason;
+    try {
+      reason = await page.client.run(backend, request);
+    } catch (err) {
+      // WebGPU that does not start falls back to the CPU, with the reason on the badge.
+      const retry = request.config && backend === "gpu" && err instanceof WorkerFailure &&
+        ["device", "load", "crash"].includes(err.stage);
+      if (!retry) throw err;
+      backend = setBadge("cpu", `CPU — WebGPU failed: ${err.message}`);
+      resetStats();
+      reason = await page.client.run(backend, request);
+    }
+    page.session = backend;
+    const text = { finished: "Done: the run reached its total steps.", paused: "Paused.", stepped: "Paused after a step." };
+    setTrainStatus(reason === "finished" ? "done" : "paused", text[reason] ?? reason);
+    if (reason === "finished") setPlaying(false);
+  } catch (err) {
+    page.session = null;
+    setPlaying(false);
+    setTrainStatus("error", "Training failed.");
+    const stage = err instanceof WorkerFailure && err.stage === "config" ? "The trainer rejected these settings" : "Training failed";
+    showError(`${stage}: ${err?.message ?? err}`);
+  } finally {
+    page.inFlight = null;
+    resolveDone();
+    updateButtons();
+  }
+}
+
+async function stopTraining() {
+  const running = page.inFlight;
+  if (running) {
+    page.client.pause();
+    await running;
+  }
+}
+
+/** Ends the session (settings changed or Reset): the next Play starts afresh. */
+async function discardSession(text) {
+  setPlaying(false);
+  await stopTraining();
+  await page.client.reset();
+  page.session = null;
+  resetStats();
+  setTrainStatus("idle", text);
+}
+
+// --- controls ------------------------------------------------------------------------------
+
+async function onControl(key, kind) {
+  const { value, notes } = readControl(key, kind);
+  if (notes.length > 0) showError(`${SCHEMA[key].label}: ${notes.join("; ")}`);
+  else clearError();
+  if (value !== undefined) page.state[key] = value;
+  if (key === "env") page.state.teacher = "";
+  showState();
+  writeHash();
+  if (key === "env" || key === "seed") makeViewer();
+  if (key === "fb") scheduleChart();
+  if (key !== "speed") await discardSession("Settings changed: press Play to train with them.");
+}
+
+async function onPreset() {
+  const preset = PRESETS.find((p) => p.id === ui.preset.value);
+  if (!preset) return;
+  const envChanged = preset.set.env !== page.state.env;
+  Object.assign(page.state, preset.set, { teacher: "" });
+  showState();
+  writeHash();
+  if (envChanged) makeViewer();
+  await discardSession("Preset loaded: press Play to train.");
+}
+
+function play() {
+  if (page.playing) return;
+  clearError();
+  setPlaying(true);
+  if (!page.inFlight) train(Infinity);
+}
+
+async function pause() {
+  setPlaying(false);
+  page.client.pause();
+}
+
+function step() {
+  if (page.inFlight) return;
+  if (stepRollout()) drawRollout();
+  train(1);
+}
+
+async function reset() {
+  page.anim.viewerSeed += 1;
+  page.viewer?.reset(page.anim.viewerSeed);
+  page.anim.holdUntil = 0;
+  drawRollout();
+  await discardSession("Reset: press Play to train.");
+}
+
+async function copy(label, text) {
+  ui.copyText.value = text;
+  ui.copyBox.hidden = false;
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    copied = true;
+  } catch {
+    copied = false;
+  }
+  ui.copyLabel.textContent = copied ? `${label} copied:` : `${label} (select and copy):`;
+  if (!copied) ui.copyText.select();
+}
+
+function share() {
+  writeHash();
+  return copy("Link", location.href);
+}
+
+function embedCode() {
+  const controls = page.state.controls.length > 0 ? page.state.controls : EMBED_CONTROLS;
+  const url = new URL(location.href);
+  url.hash = toHash({ ...page.state, embed: true, controls });
+  const src = url.href.replaceAll("&", "&amp;").replaceAll('"', "&quot;");
+  const snippet = `<iframe src="${src}" width="800" height="720" style="border:0" title="RLAIF Playground" loading="lazy"></iframe>`;
+  return copy("Embed code", snippet);
+}
+
+function onKey(event) {
+  const target = event.target;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) return;
+  if (target instanceof HTMLInputElement && !["range", "checkbox"].includes(target.type)) return;
+  if (event.key === " ") {
+    event.preventDefault();
+    if (page.playing) pause();
+    else if (page.viewer) play();
+  } else if (event.key === "s" || event.key === "S") {
+    step();
+  } else if (event.key === "r" || event.key === "R") {
+    reset();
+  }
+}
+
+// --- start ---------------------------------------------------------------------------------
+
+async function start(bindings) {
+  page.B = bindings;
+  page.envIds = bindings.Viewer.envIds();
+  page.client = new TrainerClient(onWorkerMessage);
+  if (page.envIds.length === 0) {
     ui.status.textContent = "";
     showError("No environments are registered in this build.");
     return;
   }
-  const wanted = decodeURIComponent(location.hash.slice(1));
-  ui.select.value = ids.includes(wanted) ? wanted : ids[0];
+  for (const id of page.envIds) option(ui.env, id, id);
+  for (const mode of bindings.Viewer.feedbackModes()) option(ui.fb, mode, mode);
+  option(ui.preset, "custom", "custom");
+  for (const p of PRESETS) if (page.envIds.includes(p.set.env)) option(ui.preset, p.id, p.label);
 
-  ui.select.addEventListener("change", () => selectEnv(ui.select.value));
-  ui.step.addEventListener("click", () => {
-    if (stepOnce()) draw();
-  });
-  ui.play.addEventListener("click", () => setPlaying(true));
-  ui.pause.addEventListener("click", () => setPlaying(false));
-  ui.reset.addEventListener("click", () => {
-    if (!state.viewer) return;
-    state.seed += 1;
-    state.viewer.reset(state.seed);
-    state.holdUntil = 0;
-    draw();
+  const { state, notes } = parseHash(location.hash, lists());
+  page.state = state;
+  page.hashNotes = notes;
+  renderNotice();
+  showState();
+  applyEmbed();
+  writeHash();
+  makeCharts();
+
+  for (const [key, kind] of CONTROLS) {
+    const event = kind === "range" ? "input" : "change";
+    ui[key].addEventListener(event, () => onControl(key, kind));
+  }
+  ui.preset.addEventListener("change", onPreset);
+  ui.play.addEventListener("click", play);
+  ui.pause.addEventListener("click", pause);
+  ui.step.addEventListener("click", step);
+  ui.reset.addEventListener("click", reset);
+  ui.share.addEventListener("click", share);
+  ui.embedCode.addEventListener("click", embedCode);
+  document.addEventListener("keydown", onKey);
+  // A hash edited by hand (or a link followed on this page) is read like a fresh load.
+  window.addEventListener("hashchange", async () => {
+    const next = parseHash(location.hash, lists());
+    page.state = next.state;
+    page.hashNotes = next.notes;
+    page.error = null;
+    renderNotice();
+    showState();
+    applyEmbed();
+    writeHash();
+    makeViewer();
+    await discardSession("Settings changed: press Play to train with them.");
   });
   window.addEventListener("resize", () => {
-    fitCanvas();
-    draw();
+    fitCanvas(ui.canvas);
+    drawRollout();
+    scheduleChart();
   });
 
-  for (const control of [ui.select, ui.step, ui.reset]) control.disabled = false;
-  fitCanvas();
-  selectEnv(ui.select.value);
+  // Software 2D canvases: an accelerated canvas shares the GPU process with WebGPU training,
+  // and its frames then wait on the training's work (main-thread tasks over 50 ms).
+  for (const canvas of [ui.canvas, ui.chart, ui.accuracyChart]) {
+    canvas.getContext("2d", { willReadFrequently: true });
+  }
+  for (const [key] of CONTROLS) ui[key].disabled = false;
+  for (const b of [ui.preset, ui.share, ui.embedCode]) b.disabled = false;
+  fitCanvas(ui.canvas);
+  makeViewer();
+  resetStats();
   setPlaying(false);
+  // The badge says up front what training would use (nothing is loaded for it yet).
+  chooseBackend().then(() => (ui.badge.dataset.ready = "1"));
 }
 
 window.addEventListener("error", (event) => showError(event.error ?? event.message));
 window.addEventListener("unhandledrejection", (event) => showError(event.reason));
 
-// Trunk's loader sets `window.wasmBindings` and then fires `TrunkApplicationStarted`; this
-// module may run before or after that.
+// boot.js sets `window.wasmBindings` and then fires `TrunkApplicationStarted`; this module may
+// run before or after that.
 if (window.wasmBindings) {
   start(window.wasmBindings);
 } else {
-  window.addEventListener("TrunkApplicationStarted", () => start(window.wasmBindings), {
-    once: true,
-  });
+  window.addEventListener("TrunkApplicationStarted", () => start(window.wasmBindings), { once: true });
 }

@@ -1,20 +1,21 @@
 // End-to-end test of training in the page, in headless Chromium, twice: once with Chromium's
 // software WebGPU adapter (SwiftShader), where the page must train on WebGPU, and once without
-// any adapter, where it must fall back to the CPU and say why. Each run trains CartPole for a
-// bounded number of PPO updates and must raise the mean return above that of the first
-// episodes, without any main-thread task over 50 ms, console error or foreign request.
+// any adapter, where it must fall back to the CPU and say why. Each run trains CartPole from
+// the Play button until a number of PPO updates, pauses, and must have raised the mean return
+// above that of the first episodes, without any main-thread task over 50 ms, console error or
+// foreign request. On the CPU a baseline races alongside: with no feedback and the same seed
+// it must draw the very same curve (the CPU backend is deterministic).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { WEBGPU_ARGS, artifacts, byId, openSite } from "./harness.mjs";
 
-const ENV = "CartPole-v1";
-
 const runs = [
   {
     name: "WebGPU (SwiftShader): trains on the GPU",
     args: WEBGPU_ARGS,
+    hash: "#v=1&env=CartPole-v1&backend=gpu&base=0&seed=1",
     backend: "gpu",
     // SwiftShader takes about 170 ms per minibatch step: a few updates prove correctness.
     updates: 25,
@@ -23,14 +24,15 @@ const runs = [
     timeout: 8 * 60_000,
   },
   {
-    name: "no WebGPU adapter: falls back to the CPU and says why",
+    name: "no WebGPU adapter: falls back to the CPU, says why, and races a baseline",
     args: [],
-    backend: "auto",
+    hash: "#v=1&env=CartPole-v1&backend=auto&base=1&seed=1",
+    backend: "cpu",
     // The CPU in wasm runs PPO at about native speed: train further, expect more.
     updates: 150,
     margin: 100,
     badge: /^CPU — no WebGPU adapter$/,
-    timeout: 4 * 60_000,
+    timeout: 5 * 60_000,
   },
 ];
 
@@ -45,13 +47,14 @@ for (const run of runs) {
     const site = await openSite(run.args);
     try {
       const { page } = site;
-      await page.goto(`${site.origin}/#${ENV}`);
+      await page.goto(`${site.origin}/${run.hash}`);
       await page.waitForFunction(
         () =>
-          !document.querySelector('[data-testid="train"]').disabled ||
+          document.querySelector('[data-testid="backend-badge"]').dataset.ready === "1" ||
           !document.querySelector('[data-testid="notice"]').hidden,
       );
-      assert.equal(await page.inputValue(byId("env-select")), ENV);
+      assert.equal(await page.inputValue(byId("env-select")), "CartPole-v1");
+      assert.match((await page.textContent(byId("backend-badge"))).trim(), run.badge);
 
       // Watch the main thread and the training state from before the first click.
       await page.evaluate(() => {
@@ -70,24 +73,39 @@ for (const run of runs) {
         }).observe(status, { attributes: true, attributeFilter: ["data-state"] });
       });
 
-      await page.selectOption(byId("backend-select"), run.backend);
-      await page.fill(byId("train-updates"), String(run.updates));
-      await page.click(byId("train"));
+      await page.evaluate(() => (window.__t0 = performance.now()));
+      await page.click(byId("play"));
+      // Train for the updates and at least 20 s (or to the end of the run, if sooner), watching
+      // for long tasks all along.
+      await page.waitForFunction(
+        (n) => {
+          const state = document.querySelector('[data-testid="train-status"]').dataset.state;
+          const updates = Number(document.querySelector('[data-testid="stat-updates"]').textContent);
+          return (
+            (updates >= n && performance.now() - window.__t0 >= 20_000) ||
+            ["done", "error"].includes(state)
+          );
+        },
+        run.updates,
+        { timeout: run.timeout, polling: 250 },
+      );
+      if (await page.isEnabled(byId("pause"))) await page.click(byId("pause"));
       await page.waitForFunction(
         () =>
-          ["done", "stopped", "error"].includes(
+          ["paused", "done", "error"].includes(
             document.querySelector('[data-testid="train-status"]').dataset.state,
           ),
         null,
-        { timeout: run.timeout, polling: 250 },
+        { timeout: run.timeout },
       );
 
       const states = await page.evaluate(() => window.__states);
       const notice = await page.$eval(byId("notice"), (n) => (n.hidden ? null : n.textContent));
       assert.equal(notice, null, `the page reported: ${notice}`);
-      assert.equal(states.at(-1), "done", `states: ${states.join(" -> ")}`);
+      assert.ok(["paused", "done"].includes(states.at(-1)), `states: ${states.join(" -> ")}`);
       const badge = (await page.textContent(byId("backend-badge"))).trim();
       assert.match(badge, run.badge);
+      assert.equal(await page.getAttribute(byId("backend-badge"), "data-backend"), run.backend);
       if (run.backend === "gpu") {
         // The first WebGPU update compiles shaders for seconds: the page must say so.
         assert.ok(states.includes("compiling"), `states: ${states.join(" -> ")}`);
@@ -95,19 +113,28 @@ for (const run of runs) {
 
       const updates = await number(page, "stat-updates");
       const episodes = await number(page, "stat-episodes");
+      const envSteps = await number(page, "stat-env-steps");
       const first = await number(page, "stat-first-mean-return");
       const mean = await number(page, "stat-mean-return");
+      const baseline = await number(page, "stat-baseline-mean-return");
+      const labels = await number(page, "stat-labels");
       const stepsPerSecond = await number(page, "stat-steps-per-second");
       t.diagnostic(
-        `${badge}: ${updates} updates, ${episodes} episodes, mean return ${first} -> ${mean}, ` +
-          `${stepsPerSecond} env steps/s`,
+        `${badge}: ${updates} updates, ${episodes} episodes, ${envSteps} env steps, mean return ` +
+          `${first} -> ${mean} (baseline ${baseline}), ${stepsPerSecond} env steps/s`,
       );
-      assert.equal(updates, run.updates);
+      assert.ok(updates >= run.updates, `only ${updates} updates`);
       assert.ok(episodes > 20, `only ${episodes} episodes`);
+      assert.ok(envSteps >= updates * 256, `${envSteps} env steps for ${updates} updates`);
+      assert.equal(labels, 0, "no feedback, yet AI labels were counted");
       assert.ok(
         mean >= first + run.margin,
         `mean return ${mean} did not rise ${run.margin} above the first episodes' ${first}`,
       );
+      if (run.backend === "cpu") {
+        // Same seed, no feedback, deterministic backend: the baseline is the same run.
+        assert.equal(baseline, mean, "the baseline without feedback drew a different curve");
+      }
 
       const longTasks = await page.evaluate(() => window.__longTasks);
       assert.deepEqual(longTasks, [], "main-thread tasks over 50 ms during training (ms)");

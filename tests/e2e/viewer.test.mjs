@@ -77,7 +77,7 @@ test("every environment draws, and stepping changes the drawing", async () => {
     assert.notEqual(stats.hash, first.hash, `${id}: stepping never changed the canvas`);
     assert.ok(stats.colours >= 4, `${id}: only ${stats.colours} colours on the canvas`);
     assert.ok(stats.foreground > 0.005, `${id}: canvas is almost blank (${stats.foreground})`);
-    assert.match(await status(), /^Episode \d+ · steps \d+ · return -?\d+\.\d\d/, id);
+    assert.match(await status(), /^Random policy · episode \d+ · steps \d+ · return -?\d+\.\d\d/, id);
     assert.equal(await noticeShown(), null, id);
     const file = id.replace(/[^A-Za-z0-9._-]/g, "_");
     await page.locator(byId("rollout-canvas")).screenshot({
@@ -88,7 +88,7 @@ test("every environment draws, and stepping changes the drawing", async () => {
 
 test("play steps until paused, and reset starts episode 1 again", async () => {
   await page.click(byId("reset"));
-  assert.match(await status(), /^Episode 1 · steps 0 · return 0\.00/);
+  assert.match(await status(), /^Random policy · episode 1 · steps 0 · return 0\.00/);
   await page.click(byId("play"));
   assert.equal(await page.isDisabled(byId("play")), true);
   await page.waitForFunction(() =>
@@ -107,7 +107,7 @@ test("play steps until paused, and reset starts episode 1 again", async () => {
   );
   assert.equal(await status(), paused);
   await page.click(byId("reset"));
-  assert.match(await status(), /^Episode 1 · steps 0 · return 0\.00/);
+  assert.match(await status(), /^Random policy · episode 1 · steps 0 · return 0\.00/);
 });
 
 test("an unknown id is a JS error with the registry's message", async () => {

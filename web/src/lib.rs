@@ -1,10 +1,12 @@
 //! Browser front end: a thin wasm-bindgen layer over the rlaif core. [`Viewer`] steps one
 //! environment with a random policy and draws its [`Scene`](rlaif::env::Scene) on a canvas.
 
+pub mod chart;
 pub mod draw;
 pub mod rollout;
 mod viewer;
 
+pub use chart::Chart;
 pub use viewer::Viewer;
 
 use wasm_bindgen::prelude::*;

@@ -4,6 +4,8 @@ use crate::draw::{self, Pen};
 use crate::rollout::{EpisodeInfo, Rollout};
 use js_sys::{Object, Reflect};
 use rlaif::env::registry;
+use rlaif::experiment::ExperimentConfig;
+use rlaif::feedback::{FeedbackMode, teacher};
 use wasm_bindgen::prelude::*;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -26,6 +28,30 @@ impl Viewer {
     #[wasm_bindgen(js_name = envIds)]
     pub fn env_ids() -> Vec<String> {
         registry::ids()
+    }
+
+    /// The feedback modes, as `ExperimentConfig.feedback.mode` names them.
+    #[wasm_bindgen(js_name = feedbackModes)]
+    pub fn feedback_modes() -> Vec<String> {
+        FeedbackMode::ALL
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect()
+    }
+
+    /// The built-in teachers that can judge `env_id`, its default first (may be empty).
+    pub fn teachers(env_id: &str) -> Vec<String> {
+        teacher::names_for(env_id)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The env's training preset as `ExperimentConfig` JSON (the page edits and sends it).
+    pub fn preset(env_id: &str) -> Result<String, JsError> {
+        ExperimentConfig::preset(env_id)
+            .map(|c| c.to_json())
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     #[wasm_bindgen(getter, js_name = envId)]

@@ -1,24 +1,36 @@
 //! Messages between the page and the worker (plain JS objects).
 //!
-//! Page to worker: `{ type: "train", envId, seed, maxUpdates }` and `{ type: "stop" }`.
+//! Page to worker:
+//! - `{ type: "run", config?, baseline, updates }`: with `config` (an `ExperimentConfig` as
+//!   JSON) a new session starts, replacing the old one; without it the current session goes on.
+//!   `baseline: true` races a second trainer, the same config without feedback, in the same
+//!   worker. The run ends after `updates` more PPO updates, at the end of the run, or on `pause`.
+//! - `{ type: "pause" }`: the run ends after its current slice; the session is kept.
+//! - `{ type: "reset" }`: forgets the session.
+//!
 //! Worker to page: `ready`, `device` (backend and device name), `status` (text to show),
-//! `metrics` (totals, means and the returns of episodes that just ended), `done`
-//! (`reason`: finished or stopped) and `error` (`stage`: request, device or train).
+//! `metrics` (`run` and, when racing, `baseline`: totals, means and new curve points; feedback
+//! runs will add `aiCurve`, `labelsUsed`, `labelerAccuracy` and `rewardModelAccuracy`, which
+//! the page draws when present), `done` (`reason`: finished, paused or stepped) and `error`
+//! (`stage`: request, config, device or train).
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::DedicatedWorkerGlobalScope;
 
-pub struct TrainRequest {
-    pub env_id: String,
-    pub seed: u64,
-    /// The run stops after this many PPO updates (or at the preset's total steps).
-    pub max_updates: u64,
+pub struct RunRequest {
+    /// A new session's config, as JSON; `None` continues the current session.
+    pub config: Option<String>,
+    /// Race a baseline without feedback alongside (new sessions only).
+    pub baseline: bool,
+    /// PPO updates (of the main run) before this request ends.
+    pub updates: u64,
 }
 
 pub enum Request {
-    Train(TrainRequest),
-    Stop,
+    Run(RunRequest),
+    Pause,
+    Reset,
 }
 
 impl Request {
@@ -27,36 +39,48 @@ impl Request {
         let field = |name: &str| Reflect::get(data, &JsValue::from_str(name)).ok();
         let kind = field("type").and_then(|v| v.as_string());
         match kind.as_deref() {
-            Some("stop") => Ok(Request::Stop),
-            Some("train") => {
-                let env_id = field("envId")
-                    .and_then(|v| v.as_string())
-                    .ok_or("train: envId must be a string")?;
-                let number = |name: &str, default: f64| {
-                    field(name)
-                        .and_then(|v| v.as_f64())
-                        .filter(|x| x.is_finite() && *x >= 0.0)
-                        .unwrap_or(default)
+            Some("pause") => Ok(Request::Pause),
+            Some("reset") => Ok(Request::Reset),
+            Some("run") => {
+                let config = match field("config") {
+                    Some(v) if v.is_undefined() || v.is_null() => None,
+                    Some(v) => Some(v.as_string().ok_or("run: config must be a JSON string")?),
+                    None => None,
                 };
-                Ok(Request::Train(TrainRequest {
-                    env_id,
-                    seed: number("seed", 1.0) as u64,
-                    max_updates: number("maxUpdates", f64::from(u32::MAX)) as u64,
+                let updates = field("updates")
+                    .and_then(|v| v.as_f64())
+                    .filter(|x| *x >= 1.0)
+                    .ok_or("run: updates must be a number of at least 1")?;
+                Ok(Request::Run(RunRequest {
+                    config,
+                    baseline: field("baseline").is_some_and(|v| v.is_truthy()),
+                    // Infinity (play until paused) saturates.
+                    updates: updates as u64,
                 }))
             }
-            _ => Err("unknown message: expected type 'train' or 'stop'".into()),
+            _ => Err("unknown message: expected type 'run', 'pause' or 'reset'".into()),
         }
     }
 }
 
-/// Posts `{ key: value, ... }` to the page.
-pub fn post(fields: &[(&str, JsValue)]) {
-    let message = Object::new();
+/// A plain JS object with these fields.
+pub fn object(fields: &[(&str, JsValue)]) -> Object {
+    let obj = Object::new();
     for (key, value) in fields {
         // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&message, &JsValue::from_str(key), value);
+        let _ = Reflect::set(&obj, &JsValue::from_str(key), value);
     }
+    obj
+}
+
+/// Posts `{ key: value, ... }` to the page.
+pub fn post(fields: &[(&str, JsValue)]) {
+    post_object(&object(fields));
+}
+
+/// Posts a message built with [`object`].
+pub fn post_object(message: &Object) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    // Posting plain objects cannot fail to clone.
-    let _ = scope.post_message(&message);
+    // Posting plain objects and typed arrays cannot fail to clone.
+    let _ = scope.post_message(message);
 }

@@ -1,0 +1,135 @@
+// Unit tests of the URL-hash state (web/state.js), under Node: no browser needed.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MAX_HASH_LENGTH, defaults, parseHash, readSetting, toHash } from "../../web/state.js";
+
+const lists = {
+  envIds: ["CartPole-v1", "Grid-DoorKey-8x8-v0"],
+  teachersFor: (env) => (env === "CartPole-v1" ? ["lqr", "energy"] : []),
+};
+
+test("a hash the page wrote reads back to the same settings", () => {
+  const state = {
+    ...defaults(),
+    env: "Grid-DoorKey-8x8-v0",
+    fb: "preference",
+    lambda: 0.35,
+    sched: "linear",
+    floor: 0.1,
+    mistake: 0.2,
+    beta: 5,
+    lr: 0.0003,
+    envs: 8,
+    seed: 12345,
+    speed: 90,
+    backend: "cpu",
+    base: false,
+    embed: true,
+    controls: ["lambda", "seed"],
+  };
+  const hash = toHash(state);
+  assert.match(hash, /^#v=1&/);
+  const { state: back, notes } = parseHash(hash, lists);
+  assert.deepEqual(notes, []);
+  assert.deepEqual(back, state);
+});
+
+test("missing keys take their defaults, and an empty hash is all defaults", () => {
+  assert.deepEqual(parseHash("", lists), { state: defaults(), notes: [] });
+  const { state, notes } = parseHash("#v=1&lambda=0.8", lists);
+  assert.deepEqual(notes, []);
+  assert.deepEqual(state, { ...defaults(), lambda: 0.8 });
+});
+
+test("out-of-range numbers are clamped, with a note", () => {
+  const { state, notes } = parseHash("#v=1&lambda=5&seed=-3&envs=1000&lr=1e-9", lists);
+  assert.equal(state.lambda, 1);
+  assert.equal(state.seed, 0);
+  assert.equal(state.envs, 64);
+  assert.equal(state.lr, 1e-5);
+  assert.equal(notes.length, 4);
+  assert.match(notes[0], /lambda "5" is outside 0\.\.1: using 1/);
+});
+
+test("values of the wrong type are ignored and named", () => {
+  const { state, notes } = parseHash(
+    "#v=1&env=NoSuchEnv-v9&lambda=banana&seed=1.5&fb=telepathy&base=maybe&lambda2=3",
+    lists,
+  );
+  assert.deepEqual(state, defaults());
+  const text = notes.join("\n");
+  for (const part of [
+    'unknown environment "NoSuchEnv-v9"',
+    'lambda "banana" is not a number',
+    'seed "1.5" is not a whole number',
+    'feedback mode "telepathy"',
+    'baseline "maybe"',
+    'unknown key "lambda2"',
+  ]) {
+    assert.ok(text.includes(part), `no note with ${part}: ${text}`);
+  }
+});
+
+test("a teacher that does not judge the env is dropped", () => {
+  const ok = parseHash("#env=CartPole-v1&teacher=lqr", lists);
+  assert.equal(ok.state.teacher, "lqr");
+  assert.deepEqual(ok.notes, []);
+  const bad = parseHash("#env=Grid-DoorKey-8x8-v0&teacher=lqr", lists);
+  assert.equal(bad.state.teacher, "");
+  assert.match(bad.notes.join(), /teacher "lqr" does not judge Grid-DoorKey-8x8-v0/);
+});
+
+test("hostile hashes give the defaults and a bounded note, never an exception", () => {
+  const junk = "x".repeat(100_000);
+  const long = parseHash(`#${junk}`, lists);
+  assert.deepEqual(long.state, defaults());
+  assert.equal(long.notes.length, 1);
+  assert.ok(long.notes[0].length < 200);
+  assert.ok(String(MAX_HASH_LENGTH).length > 0);
+
+  const script = "#env=%3Cscript%3Ealert(1)%3C%2Fscript%3E&lambda=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E";
+  const s = parseHash(script, lists);
+  assert.deepEqual(s.state, defaults());
+  assert.equal(s.notes.length, 2);
+  // Quoted, and cut short: the page shows notes as text.
+  assert.ok(s.notes.every((n) => n.length < 120), s.notes.join("\n"));
+
+  const broken = parseHash("#env=%E0%A4%A&lambda=%&=&&&constructor=1&__proto__=2", lists);
+  assert.deepEqual(broken.state, defaults());
+  assert.ok(broken.notes.some((n) => n.includes("not valid URL encoding")));
+  assert.ok(broken.notes.some((n) => n.includes("unknown keys")));
+  assert.equal({}.polluted, undefined);
+
+  const many = parseHash(`#${Array.from({ length: 500 }, (_, i) => `k${i}=1`).join("&")}`, lists);
+  assert.deepEqual(many.state, defaults());
+  assert.match(many.notes[0], /unknown keys "k0", "k1", "k2" and 497 more/);
+});
+
+test("an unknown version is read as version 1, with a note", () => {
+  const { state, notes } = parseHash("#v=7&lambda=0.25", lists);
+  assert.equal(state.lambda, 0.25);
+  assert.match(notes.join(), /version "7" is not known/);
+});
+
+test("the first viewer's links, just an env id, still open that env", () => {
+  const { state, notes } = parseHash("#Grid-DoorKey-8x8-v0", lists);
+  assert.equal(state.env, "Grid-DoorKey-8x8-v0");
+  assert.deepEqual(notes, []);
+});
+
+test("controls keeps only settings an embed can show", () => {
+  const { state, notes } = parseHash("#embed=1&controls=lambda,seed,lambda,evil", lists);
+  assert.equal(state.embed, true);
+  assert.deepEqual(state.controls, ["lambda", "seed"]);
+  assert.match(notes.join(), /unknown controls "evil"/);
+});
+
+test("a control's value is read with the same rules: clamped, or kept when unreadable", () => {
+  assert.deepEqual(readSetting("lambda", "0.7"), { value: 0.7 });
+  assert.equal(readSetting("lambda", "3").value, 1);
+  assert.match(readSetting("lambda", "3").note, /outside/);
+  assert.equal(readSetting("seed", "abc").value, undefined);
+  assert.deepEqual(readSetting("lr", ""), { value: null });
+  assert.equal(readSetting("nope", "1").value, undefined);
+});

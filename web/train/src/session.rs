@@ -1,0 +1,139 @@
+//! A training session: the run the page configured and, optionally, a baseline racing it with
+//! the same config and seed but no feedback. Both advance one PPO update per [`Session::step`],
+//! interleaved, so their curves grow side by side.
+
+use crate::protocol::object;
+use burn::tensor::Device;
+use rlaif::experiment::{ExperimentConfig, Metric, Trainer};
+use rlaif::feedback::FeedbackConfig;
+use wasm_bindgen::JsValue;
+
+/// Episodes averaged for the "first episodes" mean the page compares against.
+const FIRST_EPISODES: usize = 20;
+
+/// One trainer and what the page is sent about it.
+struct Run {
+    trainer: Trainer,
+    first: Vec<f64>,
+}
+
+impl Run {
+    fn new(config: ExperimentConfig, device: &Device) -> Result<Self, String> {
+        let mut trainer = Trainer::new(config, device).map_err(|e| e.to_string())?;
+        trainer.set_clock(|| js_sys::Date::now() / 1000.0);
+        Ok(Self {
+            trainer,
+            first: Vec::with_capacity(FIRST_EPISODES),
+        })
+    }
+
+    fn finished(&self) -> bool {
+        self.trainer.is_finished()
+    }
+
+    /// One rollout and PPO update; returns the update's metrics object for the page.
+    async fn step(&mut self) -> Result<JsValue, String> {
+        let config = self.trainer.config();
+        let slice = (config.n_envs * config.ppo.n_steps) as u64;
+        self.trainer
+            .step_slice_async(slice)
+            .await
+            .map_err(|e| e.to_string())?;
+        // Points of the curve: (env steps, mean return of the last 20 episodes) per update.
+        let mut curve = Vec::new();
+        for metric in self.trainer.drain_metrics() {
+            match metric {
+                Metric::Episode(e) => {
+                    if self.first.len() < FIRST_EPISODES {
+                        self.first.push(e.episode_return);
+                    }
+                }
+                Metric::Update(u) => {
+                    if u.mean_return.is_finite() {
+                        curve.extend([u.env_steps as f64, u.mean_return]);
+                    }
+                }
+            }
+        }
+        let first = (self.first.len() == FIRST_EPISODES)
+            .then(|| self.first.iter().sum::<f64>() / FIRST_EPISODES as f64);
+        Ok(object(&[
+            ("envSteps", (self.trainer.env_steps() as f64).into()),
+            ("episodes", (self.trainer.episodes() as f64).into()),
+            ("updates", (self.trainer.updates() as f64).into()),
+            ("meanReturn", self.trainer.mean_return().into()),
+            ("firstMeanReturn", first.into()),
+            ("curve", js_sys::Float64Array::from(&curve[..]).into()),
+        ])
+        .into())
+    }
+}
+
+pub struct Session {
+    run: Run,
+    baseline: Option<Run>,
+    /// Wall clock (ms) and total env steps at the previous step, for steps/s.
+    last: Option<(f64, u64)>,
+}
+
+impl Session {
+    /// Parses and checks `json` and builds the trainers; a bad config is a readable message.
+    pub fn new(json: &str, baseline: bool, device: &Device) -> Result<Self, String> {
+        let config = ExperimentConfig::from_json(json).map_err(|e| e.to_string())?;
+        check_feedback(&config)?;
+        let baseline = if baseline {
+            let mut plain = config.clone();
+            plain.feedback = FeedbackConfig::default();
+            Some(Run::new(plain, device)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            run: Run::new(config, device)?,
+            baseline,
+            last: None,
+        })
+    }
+
+    /// The main run is done (the baseline only matters while it races).
+    pub fn finished(&self) -> bool {
+        self.run.finished()
+    }
+
+    /// One update of the run and one of the baseline (unless it already finished); returns the
+    /// `metrics` message.
+    pub async fn step(&mut self) -> Result<js_sys::Object, String> {
+        let run = self.run.step().await?;
+        let baseline = match &mut self.baseline {
+            Some(b) if !b.finished() => b.step().await?,
+            _ => JsValue::UNDEFINED,
+        };
+        let steps = self.run.trainer.env_steps()
+            + self.baseline.as_ref().map_or(0, |b| b.trainer.env_steps());
+        let now = js_sys::Date::now();
+        let steps_per_second = self
+            .last
+            .and_then(|(t, s)| (now > t).then(|| (steps - s) as f64 / ((now - t) / 1000.0)));
+        self.last = Some((now, steps));
+        Ok(object(&[
+            ("type", "metrics".into()),
+            ("run", run),
+            ("baseline", baseline),
+            ("stepsPerSecond", steps_per_second.into()),
+        ]))
+    }
+}
+
+/// The trainer in this build does not apply feedback yet: refuse a feedback run rather than
+/// train silently without it.
+fn check_feedback(config: &ExperimentConfig) -> Result<(), String> {
+    if config.feedback.is_none() {
+        Ok(())
+    } else {
+        Err(format!(
+            "feedback mode '{}' is not available yet: this build's trainer learns from the \
+             environment's reward only (choose feedback 'none')",
+            config.feedback.mode.name()
+        ))
+    }
+}

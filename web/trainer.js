@@ -1,0 +1,115 @@
+// The page's side of the training worker (protocol in web/train/src/protocol.rs). Two worker
+// builds exist: `train-cpu` and `train-gpu` (WebGPU, much larger); each is fetched the first
+// time it is used and kept, since a WebGPU device is initialised once per worker.
+
+/** Whether WebGPU can run here: an adapter, not just `navigator.gpu`, must exist. */
+export async function detectWebGpu() {
+  if (!navigator.gpu) return { ok: false, reason: "this browser has no WebGPU" };
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    if (!adapter) return { ok: false, reason: "no WebGPU adapter" };
+    const info = adapter.info ?? {};
+    const name =
+      info.description || [info.vendor, info.architecture].filter(Boolean).join(" ") || "adapter";
+    return { ok: true, name };
+  } catch (err) {
+    return { ok: false, reason: `the WebGPU adapter request failed (${err?.message ?? err})` };
+  }
+}
+
+/** A failed request; `stage` is request, config, device, crash, load or train. */
+export class WorkerFailure extends Error {
+  constructor(stage, message) {
+    super(message);
+    this.stage = stage;
+  }
+}
+
+export class TrainerClient {
+  /** `onMessage(msg)` receives `device`, `status` and `metrics` messages. */
+  constructor(onMessage) {
+    this.onMessage = onMessage;
+    this.workers = new Map();
+    this.active = null;
+  }
+
+  /** The worker for `backend` ("cpu" or "gpu"), once it has said it is ready. */
+  worker(backend) {
+    if (!this.workers.has(backend)) {
+      const ready = new Promise((resolve, reject) => {
+        const url = new URL(`./train-${backend}_loader.js`, import.meta.url);
+        const worker = new Worker(url, { type: "module" });
+        const onMessage = (event) => {
+          if (event.data?.type !== "ready") return;
+          worker.removeEventListener("message", onMessage);
+          worker.removeEventListener("error", onError);
+          resolve(worker);
+        };
+        const onError = (event) => {
+          event.preventDefault();
+          reject(new WorkerFailure("load", event.message || `the ${backend} worker did not load`));
+        };
+        worker.addEventListener("message", onMessage);
+        worker.addEventListener("error", onError);
+      });
+      // A worker that failed to load is not kept, so a later run tries again.
+      ready.catch(() => this.workers.delete(backend));
+      this.workers.set(backend, ready);
+    }
+    return this.workers.get(backend);
+  }
+
+  /**
+   * Sends one `run` request to `backend` and resolves with the reason it ended (finished,
+   * paused or stepped); rejects with a `WorkerFailure`.
+   */
+  async run(backend, request) {
+    const worker = await this.worker(backend);
+    return new Promise((resolve, reject) => {
+      let sawMetrics = false;
+      const finish = () => {
+        worker.removeEventListener("message", onMessage);
+        worker.removeEventListener("error", onError);
+        this.active = null;
+      };
+      const onMessage = (event) => {
+        const m = event.data ?? {};
+        if (m.type === "done") {
+          finish();
+          resolve(m.reason);
+        } else if (m.type === "error") {
+          finish();
+          reject(new WorkerFailure(sawMetrics ? "train" : m.stage, m.message));
+        } else {
+          if (m.type === "metrics") sawMetrics = true;
+          this.onMessage(m, backend);
+        }
+      };
+      const onError = (event) => {
+        event.preventDefault();
+        finish();
+        // A Rust panic leaves the module unusable: forget this worker.
+        worker.terminate();
+        this.workers.delete(backend);
+        reject(new WorkerFailure(sawMetrics ? "train" : "crash", event.message || "the worker crashed"));
+      };
+      worker.addEventListener("message", onMessage);
+      worker.addEventListener("error", onError);
+      this.active = worker;
+      worker.postMessage({ type: "run", ...request });
+    });
+  }
+
+  /** Asks the running request to end after its current update. */
+  pause() {
+    this.active?.postMessage({ type: "pause" });
+  }
+
+  /** Forgets the session on every worker that has one. */
+  async reset() {
+    for (const ready of this.workers.values()) {
+      const worker = await ready.catch(() => null);
+      worker?.postMessage({ type: "reset" });
+    }
+  }
+}
