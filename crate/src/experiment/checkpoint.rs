@@ -41,6 +41,8 @@ pub enum CheckpointError {
     Corrupt(String),
     #[error("checkpoint does not match: {0}")]
     Mismatch(String),
+    #[error("cannot checkpoint this run: {0}")]
+    Unsupported(String),
 }
 
 fn corrupt(what: &str) -> CheckpointError {
@@ -134,6 +136,13 @@ impl<'a> R<'a> {
 impl Trainer {
     /// The whole run as bytes (see the module docs). Call between slices.
     pub fn checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
+        if self.feedback.as_ref().is_some_and(|fb| fb.is_preference()) {
+            return Err(CheckpointError::Unsupported(
+                "preference-mode runs are not checkpointed yet (their labels and reward model \
+                 are not saved)"
+                    .into(),
+            ));
+        }
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());

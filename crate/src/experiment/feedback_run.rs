@@ -7,8 +7,12 @@
 //! re-reads the potential of envs that were reset and blends the rewards.
 
 use crate::agent::ActionSpec;
+use crate::agent::rollout::RolloutBuffer;
 use crate::env::{Action, Env, Step, VecEnv};
-use crate::feedback::{FeedbackConfig, FeedbackMode, Teacher, TeacherView};
+use crate::feedback::{
+    FeedbackConfig, FeedbackMode, PreferenceError, PreferenceLearner, PreferenceStats, RolloutView,
+    Teacher, TeacherView,
+};
 
 /// What a checkpoint keeps of a [`FeedbackRun`] (the teacher itself is rebuilt).
 pub(crate) struct FeedbackState {
@@ -41,6 +45,12 @@ pub(crate) struct FeedbackRun {
     /// Continuous actions within this distance of the teacher's agree with it (a tenth of
     /// each dimension's range).
     tolerance: Vec<f32>,
+    /// Preference mode: the labeler, the labels and the reward model.
+    preference: Option<PreferenceLearner>,
+    /// The reward model's reward for each env's current step (preference mode).
+    model_reward: Vec<f32>,
+    /// What the last preference round did.
+    last_round: PreferenceStats,
 }
 
 impl FeedbackRun {
@@ -51,11 +61,22 @@ impl FeedbackRun {
         action: ActionSpec,
         bounds: Option<&(Vec<f32>, Vec<f32>)>,
         env: &VecEnv,
-    ) -> Self {
+        seed: u64,
+    ) -> Result<Self, PreferenceError> {
         let n = env.num_envs();
         let tolerance = bounds
             .map(|(lo, hi)| lo.iter().zip(hi).map(|(l, h)| 0.1 * (h - l)).collect())
             .unwrap_or_default();
+        let preference = match config.mode {
+            FeedbackMode::Preference => Some(PreferenceLearner::new(
+                &config.preference,
+                &config.labeler,
+                env.obs_dim(),
+                action,
+                seed,
+            )?),
+            _ => None,
+        };
         let mut run = Self {
             lambda: config.lambda_at(0),
             config,
@@ -70,9 +91,77 @@ impl FeedbackRun {
             agree: (0, 0),
             advice: vec![0.0; n * action.network_outputs()],
             tolerance,
+            preference,
+            model_reward: vec![0.0; n],
+            last_round: PreferenceStats::default(),
         };
         run.refresh_potentials(env, 0..n);
-        run
+        Ok(run)
+    }
+
+    /// Preference mode: the reward model's rewards for rollout step `t` (its observations and
+    /// actions are stored, the env has not stepped yet).
+    pub(crate) fn model_rewards(
+        &mut self,
+        buf: &RolloutBuffer,
+        t: usize,
+    ) -> Result<(), PreferenceError> {
+        let Some(pref) = &mut self.preference else {
+            return Ok(());
+        };
+        let rows = buf.step_rows(t);
+        let view = RolloutView {
+            n_envs: buf.n_envs,
+            n_steps: 1,
+            obs_dim: buf.obs_dim,
+            act_dim: buf.act_dim,
+            obs: &buf.obs[rows.start * buf.obs_dim..rows.end * buf.obs_dim],
+            actions: &buf.actions[rows.start * buf.act_dim..rows.end * buf.act_dim],
+            env_rewards: &buf.env_rewards[rows.clone()],
+            teacher_scores: &buf.teacher_scores[rows.clone()],
+            dones: &buf.dones[rows],
+        };
+        pref.rewards(&view, &mut self.model_reward)
+    }
+
+    /// Preference mode: asks this update's labels on the full rollout and fits the reward
+    /// model. `progress` is the share of the run done.
+    pub(crate) fn after_rollout(
+        &mut self,
+        buf: &RolloutBuffer,
+        progress: f64,
+    ) -> Result<(), PreferenceError> {
+        let Some(pref) = &mut self.preference else {
+            return Ok(());
+        };
+        let rows = buf.len * buf.n_envs;
+        let view = RolloutView {
+            n_envs: buf.n_envs,
+            n_steps: buf.len,
+            obs_dim: buf.obs_dim,
+            act_dim: buf.act_dim,
+            obs: &buf.obs[..rows * buf.obs_dim],
+            actions: &buf.actions[..rows * buf.act_dim],
+            env_rewards: &buf.env_rewards[..rows],
+            teacher_scores: &buf.teacher_scores[..rows],
+            dones: &buf.dones[..rows],
+        };
+        self.last_round = pref.after_rollout(&view, progress.clamp(0.0, 1.0))?;
+        Ok(())
+    }
+
+    /// AI labels asked so far.
+    pub(crate) fn labels_used(&self) -> u64 {
+        self.preference.as_ref().map_or(0, |p| p.labels_used())
+    }
+
+    /// The last preference round's stats (all `None` outside preference mode).
+    pub(crate) fn last_round(&self) -> PreferenceStats {
+        self.last_round
+    }
+
+    pub(crate) fn is_preference(&self) -> bool {
+        self.preference.is_some()
     }
 
     pub(crate) fn state(&self) -> FeedbackState {
@@ -186,11 +275,14 @@ impl FeedbackRun {
         self.score[i]
     }
 
-    /// Blends env `i`'s env reward with its AI signal (or with `model_reward` in preference
+    /// Blends env `i`'s env reward with its AI signal (the reward model's in preference
     /// mode), adds the signal to the episode's AI return, and returns the reward PPO sees.
-    pub(crate) fn blend(&mut self, i: usize, env_reward: f64, model_reward: Option<f64>) -> f64 {
+    pub(crate) fn blend(&mut self, i: usize, env_reward: f64) -> f64 {
         let l = self.lambda;
-        let signal = model_reward.unwrap_or(self.signal[i]);
+        let signal = match self.config.mode {
+            FeedbackMode::Preference => self.model_reward[i] as f64,
+            _ => self.signal[i],
+        };
         self.ai_return[i] += signal;
         match self.config.mode {
             FeedbackMode::None | FeedbackMode::Advice => env_reward,
@@ -263,7 +355,8 @@ mod tests {
             n: 2,
             masked: false,
         };
-        let fb = FeedbackRun::new(config, Box::new(AngleTeacher), 0.99, action, None, &env);
+        let fb =
+            FeedbackRun::new(config, Box::new(AngleTeacher), 0.99, action, None, &env, 1).unwrap();
         (fb, env)
     }
 
@@ -286,7 +379,7 @@ mod tests {
             env.step_discrete_observed(&a, &mut |i, a, e, o, s| fb.observe(i, a, e, o, s))
                 .unwrap();
             env_r.push(env.rewards[0]);
-            ppo_r.push(fb.blend(0, env.rewards[0], None));
+            ppo_r.push(fb.blend(0, env.rewards[0]));
             if env.done(0) {
                 fb.finish_episode(0);
                 return (env_r, ppo_r, phi0, env.terminated[0]);

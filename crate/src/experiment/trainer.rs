@@ -39,6 +39,8 @@ pub enum TrainError {
     Checkpoint(#[from] super::checkpoint::CheckpointError),
     #[error(transparent)]
     Teacher(#[from] TeacherError),
+    #[error("preference feedback: {0}")]
+    Preference(#[from] crate::feedback::PreferenceError),
     #[error("{0}")]
     Feedback(String),
 }
@@ -122,11 +124,6 @@ impl Trainer {
         device: &Device,
         teacher: Option<Box<dyn Teacher>>,
     ) -> Result<Self, TrainError> {
-        if config.feedback.mode == FeedbackMode::Preference {
-            return Err(TrainError::Feedback(
-                "preference feedback is not built into the trainer yet".into(),
-            ));
-        }
         let mut env = VecEnv::new(&config.env_id, config.n_envs, &EnvOptions::default())?;
         env.reset_episode_seeded(crate::agent::rng::mix_seed(config.seed, 100));
         let spec = env.spec().clone();
@@ -168,7 +165,8 @@ impl Trainer {
                 action,
                 bounds.as_ref(),
                 &env,
-            )),
+                crate::agent::rng::mix_seed(config.seed, 400),
+            )?),
             None => None,
         };
         let buf = RolloutBuffer::new(
@@ -284,7 +282,7 @@ impl Trainer {
 
     /// AI labels asked so far (preference mode; 0 otherwise).
     pub fn labels_used(&self) -> u64 {
-        0
+        self.feedback.as_ref().map_or(0, |fb| fb.labels_used())
     }
 
     /// Takes the metrics queued since the last call.
@@ -377,6 +375,7 @@ impl Trainer {
                 let vd = self.buf.advice_dim;
                 let advice = (vd > 0).then(|| &mut self.buf.advice[rows.start * vd..rows.end * vd]);
                 fb.before_step(&self.env, advice);
+                fb.model_rewards(&self.buf, t)?;
                 let observe: &mut crate::env::vec_env::StepObserver<'_> =
                     &mut |i, a, env, obs, s| fb.observe(i, a, env, obs, s);
                 match self.action {
@@ -399,7 +398,7 @@ impl Trainer {
             self.buf.rewards[row] = match &mut self.feedback {
                 Some(fb) => {
                     self.buf.teacher_scores[row] = fb.score(i) as f32;
-                    fb.blend(i, env_reward, None) as f32
+                    fb.blend(i, env_reward) as f32
                 }
                 None => env_reward as f32,
             };
@@ -476,6 +475,10 @@ impl Trainer {
         if let Some(norm) = &self.norm {
             norm.normalize(&self.env.obs, &mut last_obs);
         }
+        if let Some(fb) = &mut self.feedback {
+            let progress = self.env_steps as f64 / self.config.total_steps as f64;
+            fb.after_rollout(&self.buf, progress)?;
+        }
         let last_values = self.ppo.values_async(&last_obs).await;
         self.buf.compute_gae(
             &last_values,
@@ -511,12 +514,15 @@ impl Trainer {
             mean_return: self.mean_return().unwrap_or(f64::NAN),
             steps_per_second,
             wall_seconds,
-            feedback: self.feedback.as_ref().map(|fb| FeedbackStats {
-                lambda: fb.lambda(),
-                labels_used: 0,
-                labeler_accuracy: None,
-                reward_model_accuracy: None,
-                teacher_agreement: fb.agreement(),
+            feedback: self.feedback.as_ref().map(|fb| {
+                let round = fb.last_round();
+                FeedbackStats {
+                    lambda: fb.lambda(),
+                    labels_used: fb.labels_used(),
+                    labeler_accuracy: round.labeler_accuracy,
+                    reward_model_accuracy: round.reward_model_accuracy,
+                    teacher_agreement: fb.agreement(),
+                }
             }),
         }));
         Ok(())
