@@ -83,6 +83,35 @@ const PRESETS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Feedback lessons: presets with a teacher, each showing one thing feedback does
+/// (`static/presets/lessons/`), by name.
+pub const LESSONS: &[(&str, &str)] = &[
+    (
+        "mountaincar-direct",
+        include_str!("../../../static/presets/lessons/mountaincar-direct.json"),
+    ),
+    (
+        "mountaincar-wrong-teacher-shaping",
+        include_str!("../../../static/presets/lessons/mountaincar-wrong-teacher-shaping.json"),
+    ),
+    (
+        "mountaincar-wrong-teacher-direct",
+        include_str!("../../../static/presets/lessons/mountaincar-wrong-teacher-direct.json"),
+    ),
+    (
+        "doorkey-preference",
+        include_str!("../../../static/presets/lessons/doorkey-preference.json"),
+    ),
+    (
+        "lavacrossing-noisy-labeler",
+        include_str!("../../../static/presets/lessons/lavacrossing-noisy-labeler.json"),
+    ),
+    (
+        "connectfour-alpha-beta",
+        include_str!("../../../static/presets/lessons/connectfour-alpha-beta.json"),
+    ),
+];
+
 /// The fallback for envs without a preset of their own.
 const DEFAULT_PRESET: &str = include_str!("../../../static/presets/default.json");
 
@@ -163,6 +192,18 @@ mod tests {
         }
         let c = ExperimentConfig::preset("Grid-FourRooms-v0").unwrap();
         assert_eq!(c.env_id, "Grid-FourRooms-v0");
+    }
+
+    #[test]
+    fn every_lesson_parses_and_its_teacher_exists() {
+        assert!(LESSONS.len() >= 4);
+        for (name, text) in LESSONS {
+            let c = ExperimentConfig::from_json(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!c.feedback.is_none(), "{name} has no feedback");
+            crate::env::make(&c.env_id).unwrap_or_else(|e| panic!("{name}: {e}"));
+            crate::feedback::teacher::make(c.feedback.teacher.as_deref(), &c.env_id)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
     }
 
     #[test]

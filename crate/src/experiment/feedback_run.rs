@@ -438,11 +438,11 @@ mod tests {
             t.run().unwrap();
             t.drain_metrics()
                 .iter()
-                .filter_map(|m| match m {
+                .rev()
+                .find_map(|m| match m {
                     Metric::Update(u) => u.feedback.and_then(|f| f.teacher_agreement),
                     _ => None,
                 })
-                .last()
                 .unwrap()
         };
         let advised = agreement(config.clone());

@@ -4,8 +4,9 @@
 
 use crate::protocol::object;
 use burn::tensor::Device;
+use rlaif::experiment::trainer::MEAN_WINDOW;
 use rlaif::experiment::{ExperimentConfig, Metric, Trainer};
-use rlaif::feedback::FeedbackConfig;
+use rlaif::feedback::{FeedbackConfig, FeedbackMode};
 use wasm_bindgen::JsValue;
 
 /// Episodes averaged for the "first episodes" mean the page compares against.
@@ -15,6 +16,8 @@ const FIRST_EPISODES: usize = 20;
 struct Run {
     trainer: Trainer,
     first: Vec<f64>,
+    /// AI returns of the most recent episodes (feedback runs), newest last.
+    recent_ai: std::collections::VecDeque<f64>,
 }
 
 impl Run {
@@ -24,6 +27,7 @@ impl Run {
         Ok(Self {
             trainer,
             first: Vec::with_capacity(FIRST_EPISODES),
+            recent_ai: std::collections::VecDeque::with_capacity(MEAN_WINDOW + 1),
         })
     }
 
@@ -41,20 +45,42 @@ impl Run {
             .map_err(|e| e.to_string())?;
         // Points of the curve: (env steps, mean return of the last 20 episodes) per update.
         let mut curve = Vec::new();
+        // Feedback runs: (env steps, value) pairs like `curve`.
+        let (mut ai_curve, mut labeler, mut model) = (Vec::new(), Vec::new(), Vec::new());
         for metric in self.trainer.drain_metrics() {
             match metric {
                 Metric::Episode(e) => {
                     if self.first.len() < FIRST_EPISODES {
                         self.first.push(e.episode_return);
                     }
+                    if let Some(ai) = e.ai_return {
+                        self.recent_ai.push_back(ai);
+                        if self.recent_ai.len() > MEAN_WINDOW {
+                            self.recent_ai.pop_front();
+                        }
+                    }
                 }
                 Metric::Update(u) => {
+                    let x = u.env_steps as f64;
                     if u.mean_return.is_finite() {
-                        curve.extend([u.env_steps as f64, u.mean_return]);
+                        curve.extend([x, u.mean_return]);
+                    }
+                    if !self.recent_ai.is_empty() {
+                        let n = self.recent_ai.len() as f64;
+                        ai_curve.extend([x, self.recent_ai.iter().sum::<f64>() / n]);
+                    }
+                    if let Some(f) = u.feedback {
+                        if let Some(a) = f.labeler_accuracy {
+                            labeler.extend([x, a]);
+                        }
+                        if let Some(a) = f.reward_model_accuracy {
+                            model.extend([x, a]);
+                        }
                     }
                 }
             }
         }
+        let preference = self.trainer.config().feedback.mode == FeedbackMode::Preference;
         let first = (self.first.len() == FIRST_EPISODES)
             .then(|| self.first.iter().sum::<f64>() / FIRST_EPISODES as f64);
         Ok(object(&[
@@ -64,6 +90,23 @@ impl Run {
             ("meanReturn", self.trainer.mean_return().into()),
             ("firstMeanReturn", first.into()),
             ("curve", js_sys::Float64Array::from(&curve[..]).into()),
+            ("aiCurve", js_sys::Float64Array::from(&ai_curve[..]).into()),
+            (
+                "labelsUsed",
+                if preference {
+                    (self.trainer.labels_used() as f64).into()
+                } else {
+                    JsValue::UNDEFINED
+                },
+            ),
+            (
+                "labelerAccuracy",
+                js_sys::Float64Array::from(&labeler[..]).into(),
+            ),
+            (
+                "rewardModelAccuracy",
+                js_sys::Float64Array::from(&model[..]).into(),
+            ),
         ])
         .into())
     }
@@ -80,7 +123,6 @@ impl Session {
     /// Parses and checks `json` and builds the trainers; a bad config is a readable message.
     pub fn new(json: &str, baseline: bool, device: &Device) -> Result<Self, String> {
         let config = ExperimentConfig::from_json(json).map_err(|e| e.to_string())?;
-        check_feedback(&config)?;
         let baseline = if baseline {
             let mut plain = config.clone();
             plain.feedback = FeedbackConfig::default();
@@ -121,19 +163,5 @@ impl Session {
             ("baseline", baseline),
             ("stepsPerSecond", steps_per_second.into()),
         ]))
-    }
-}
-
-/// The trainer in this build does not apply feedback yet: refuse a feedback run rather than
-/// train silently without it.
-fn check_feedback(config: &ExperimentConfig) -> Result<(), String> {
-    if config.feedback.is_none() {
-        Ok(())
-    } else {
-        Err(format!(
-            "feedback mode '{}' is not available yet: this build's trainer learns from the \
-             environment's reward only (choose feedback 'none')",
-            config.feedback.mode.name()
-        ))
     }
 }
