@@ -91,12 +91,12 @@ pub const LESSONS: &[(&str, &str)] = &[
         include_str!("../../../static/presets/lessons/mountaincar-direct.json"),
     ),
     (
-        "mountaincar-wrong-teacher-shaping",
-        include_str!("../../../static/presets/lessons/mountaincar-wrong-teacher-shaping.json"),
+        "empty-wrong-teacher-shaping",
+        include_str!("../../../static/presets/lessons/empty-wrong-teacher-shaping.json"),
     ),
     (
-        "mountaincar-wrong-teacher-direct",
-        include_str!("../../../static/presets/lessons/mountaincar-wrong-teacher-direct.json"),
+        "empty-wrong-teacher-direct",
+        include_str!("../../../static/presets/lessons/empty-wrong-teacher-direct.json"),
     ),
     (
         "doorkey-preference",
