@@ -280,3 +280,115 @@ fn demos_record_reports_bad_requests_with_status_2() {
     }
     assert!(!out_path.exists());
 }
+
+#[test]
+fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
+    let out = rlaif(
+        &[
+            "train",
+            "--env",
+            "Grid-Empty-8x8-v0",
+            "--steps",
+            "2048",
+            "--feedback",
+            "preference",
+            "--lambda",
+            "0.5",
+            "--labels-per-update",
+            "10",
+            "--json",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(summary["feedback"], "preference");
+    assert_eq!(summary["teacher"], "shortest-path");
+    assert_eq!(summary["lambda"], 0.5);
+    assert!(
+        summary["labels_used"].as_u64().is_some_and(|n| n >= 10),
+        "{summary}"
+    );
+    for (flags, needle) in [
+        (&["--feedback", "telepathy"][..], "unknown feedback mode"),
+        (&["--feedback", "direct", "--lambda", "1.5"][..], "lambda"),
+        (
+            &["--feedback", "direct", "--teacher", "oracle"][..],
+            "unknown teacher",
+        ),
+        (
+            &["--feedback", "direct", "--lambda-schedule", "cosine"][..],
+            "lambda schedule",
+        ),
+        (
+            &["--feedback", "preference", "--labeler-mistake", "2"][..],
+            "mistake",
+        ),
+    ] {
+        let mut args = vec!["train", "--env", "CartPole-v1", "--steps", "64"];
+        args.extend_from_slice(flags);
+        let out = rlaif(&args, "");
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{flags:?}: {err}");
+    }
+}
+
+#[test]
+fn sweep_writes_a_summary_table_and_plot_per_lambda() {
+    let dir = scratch("sweep");
+    let out = rlaif(
+        &[
+            "sweep",
+            "--env",
+            "CartPole-v1",
+            "--feedback",
+            "shaping",
+            "--lambda",
+            "0,0.5",
+            "--seeds",
+            "1,2",
+            "--steps",
+            "1024",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 1 + 4, "{summary}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.lines().any(|l| l.starts_with("| 0 | 1024 |")),
+        "{table}"
+    );
+    assert!(table.lines().any(|l| l.starts_with("| 0.5 | ")), "{table}");
+    let svg = std::fs::read_to_string(dir.join("curves.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("lambda 0.5"));
+    assert!(dir.join("run-lambda0.5-seed2.csv").exists());
+    let bad = rlaif(
+        &[
+            "sweep",
+            "--env",
+            "CartPole-v1",
+            "--feedback",
+            "shaping",
+            "--lambda",
+            "0,2",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("lambda 2 is outside [0, 1]"));
+}
