@@ -450,19 +450,16 @@ impl Ppo {
                 if let Some(advice) = &advice {
                     loss = loss + advice.clone().mul_scalar(buf.advice_weight);
                 }
-                let stats = Tensor::cat(
-                    vec![
-                        parts.policy_loss,
-                        parts.value_loss,
-                        parts.entropy,
-                        parts.approx_kl,
-                        parts.clip_fraction,
-                        advice.unwrap_or_else(|| Tensor::<1>::zeros([1], &ad)),
-                    ],
-                    0,
-                )
-                .detach()
-                .inner();
+                let mut terms = vec![
+                    parts.policy_loss,
+                    parts.value_loss,
+                    parts.entropy,
+                    parts.approx_kl,
+                    parts.clip_fraction,
+                ];
+                // The advice term is summed only when there is one: no extra op otherwise.
+                terms.extend(advice);
+                let stats = Tensor::cat(terms, 0).detach().inner();
                 sums = Some(match sums {
                     Some(acc) => acc + stats,
                     None => stats,
@@ -489,7 +486,7 @@ impl Ppo {
             approx_kl: get(3),
             clip_fraction: get(4),
             explained_variance: explained_variance(&buf.values[..rows], &buf.returns[..rows]),
-            advice_loss: get(5),
+            advice_loss: if buf.advice_dim > 0 { get(5) } else { 0.0 },
         };
         if ![
             stats.policy_loss,
