@@ -162,9 +162,9 @@ impl VecEnv {
         let discrete = self.n_actions > 0;
         for a in actions.chunks(self.act_dim.max(1)) {
             if discrete {
-                self.step_one(i, Action::Discrete(a[0] as usize), None)?;
+                self.step_one(i, Action::Discrete(a[0] as usize), &mut |_, _, _, _, _| {})?;
             } else {
-                self.step_one(i, Action::Continuous(a), None)?;
+                self.step_one(i, Action::Continuous(a), &mut |_, _, _, _, _| {})?;
             }
             if self.done(i) {
                 return Ok(false);
@@ -185,16 +185,7 @@ impl VecEnv {
 
     /// Steps every env with one discrete action each.
     pub fn step_discrete(&mut self, actions: &[usize]) -> Result<(), EnvError> {
-        if actions.len() != self.envs.len() {
-            return Err(EnvError::WrongActionLength {
-                got: actions.len(),
-                expected: self.envs.len(),
-            });
-        }
-        for (i, &a) in actions.iter().enumerate() {
-            self.step_one(i, Action::Discrete(a), None)?;
-        }
-        Ok(())
+        self.step_discrete_observed(actions, &mut |_, _, _, _, _| {})
     }
 
     /// [`VecEnv::step_discrete`], calling `observe` after each env's step and before its
@@ -211,7 +202,7 @@ impl VecEnv {
             });
         }
         for (i, &a) in actions.iter().enumerate() {
-            self.step_one(i, Action::Discrete(a), Some(&mut *observe))?;
+            self.step_one(i, Action::Discrete(a), &mut *observe)?;
         }
         Ok(())
     }
@@ -231,44 +222,31 @@ impl VecEnv {
         }
         for i in 0..self.envs.len() {
             let a = &actions[i * self.act_dim..(i + 1) * self.act_dim];
-            self.step_one(i, Action::Continuous(a), Some(&mut *observe))?;
+            self.step_one(i, Action::Continuous(a), &mut *observe)?;
         }
         Ok(())
     }
 
     /// Steps every env with one continuous action each; `actions` is `num_envs * act_dim`.
     pub fn step_continuous(&mut self, actions: &[f32]) -> Result<(), EnvError> {
-        let expected = self.envs.len() * self.act_dim;
-        if actions.len() != expected {
-            return Err(EnvError::WrongActionLength {
-                got: actions.len(),
-                expected,
-            });
-        }
-        for i in 0..self.envs.len() {
-            let a = &actions[i * self.act_dim..(i + 1) * self.act_dim];
-            self.step_one(i, Action::Continuous(a), None)?;
-        }
-        Ok(())
+        self.step_continuous_observed(actions, &mut |_, _, _, _, _| {})
     }
 
     fn step_one(
         &mut self,
         i: usize,
         action: Action<'_>,
-        observe: Option<&mut StepObserver<'_>>,
+        observe: &mut StepObserver<'_>,
     ) -> Result<(), EnvError> {
         let range = i * self.obs_dim..(i + 1) * self.obs_dim;
         let step = self.envs[i].step(action, &mut self.obs[range.clone()])?;
-        if let Some(observe) = observe {
-            observe(
-                i,
-                action,
-                self.envs[i].as_ref(),
-                &self.obs[range.clone()],
-                &step,
-            );
-        }
+        observe(
+            i,
+            action,
+            self.envs[i].as_ref(),
+            &self.obs[range.clone()],
+            &step,
+        );
         self.rewards[i] = step.reward;
         self.terminated[i] = step.terminated;
         self.truncated[i] = step.truncated;
