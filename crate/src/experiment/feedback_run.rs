@@ -109,18 +109,7 @@ impl FeedbackRun {
         let Some(pref) = &mut self.preference else {
             return Ok(());
         };
-        let rows = buf.step_rows(t);
-        let view = RolloutView {
-            n_envs: buf.n_envs,
-            n_steps: 1,
-            obs_dim: buf.obs_dim,
-            act_dim: buf.act_dim,
-            obs: &buf.obs[rows.start * buf.obs_dim..rows.end * buf.obs_dim],
-            actions: &buf.actions[rows.start * buf.act_dim..rows.end * buf.act_dim],
-            env_rewards: &buf.env_rewards[rows.clone()],
-            teacher_scores: &buf.teacher_scores[rows.clone()],
-            dones: &buf.dones[rows],
-        };
+        let view = rollout_view(buf, buf.step_rows(t));
         pref.rewards(&view, &mut self.model_reward)
     }
 
@@ -134,18 +123,7 @@ impl FeedbackRun {
         let Some(pref) = &mut self.preference else {
             return Ok(());
         };
-        let rows = buf.len * buf.n_envs;
-        let view = RolloutView {
-            n_envs: buf.n_envs,
-            n_steps: buf.len,
-            obs_dim: buf.obs_dim,
-            act_dim: buf.act_dim,
-            obs: &buf.obs[..rows * buf.obs_dim],
-            actions: &buf.actions[..rows * buf.act_dim],
-            env_rewards: &buf.env_rewards[..rows],
-            teacher_scores: &buf.teacher_scores[..rows],
-            dones: &buf.dones[..rows],
-        };
+        let view = rollout_view(buf, 0..buf.len * buf.n_envs);
         self.last_round = pref.after_rollout(&view, progress.clamp(0.0, 1.0))?;
         Ok(())
     }
@@ -301,6 +279,21 @@ impl FeedbackRun {
     /// Share of steps this rollout where the agent took the teacher's choice.
     pub(crate) fn agreement(&self) -> Option<f64> {
         (self.agree.1 > 0).then(|| self.agree.0 as f64 / self.agree.1 as f64)
+    }
+}
+
+/// The preference loop's view of rows `rows` (whole steps, all envs) of the rollout buffer.
+fn rollout_view(buf: &RolloutBuffer, rows: std::ops::Range<usize>) -> RolloutView<'_> {
+    RolloutView {
+        n_envs: buf.n_envs,
+        n_steps: rows.len() / buf.n_envs,
+        obs_dim: buf.obs_dim,
+        act_dim: buf.act_dim,
+        obs: &buf.obs[rows.start * buf.obs_dim..rows.end * buf.obs_dim],
+        actions: &buf.actions[rows.start * buf.act_dim..rows.end * buf.act_dim],
+        env_rewards: &buf.env_rewards[rows.clone()],
+        teacher_scores: &buf.teacher_scores[rows.clone()],
+        dones: &buf.dones[rows],
     }
 }
 
