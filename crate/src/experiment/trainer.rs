@@ -69,6 +69,8 @@ pub struct Trainer {
     /// Returns of the most recent episodes, newest last.
     pub(crate) recent: VecDeque<f64>,
     pub(crate) solved_at: Option<u64>,
+    /// AI returns of the most recent episodes (feedback runs), newest last.
+    recent_ai: VecDeque<f64>,
     threshold: Option<f64>,
     action: ActionSpec,
     bounds: Option<(Vec<f32>, Vec<f32>)>,
@@ -189,6 +191,7 @@ impl Trainer {
             episode_actions: vec![Vec::new(); n],
             recent: VecDeque::with_capacity(MEAN_WINDOW + 1),
             solved_at: None,
+            recent_ai: VecDeque::with_capacity(MEAN_WINDOW + 1),
             threshold,
             action,
             bounds,
@@ -258,6 +261,13 @@ impl Trainer {
     pub fn mean_return(&self) -> Option<f64> {
         (!self.recent.is_empty())
             .then(|| self.recent.iter().sum::<f64>() / self.recent.len() as f64)
+    }
+
+    /// Mean AI return of the last (up to) 20 finished episodes of a feedback run (since this
+    /// process started it; not kept in checkpoints).
+    pub fn mean_ai_return(&self) -> Option<f64> {
+        (!self.recent_ai.is_empty())
+            .then(|| self.recent_ai.iter().sum::<f64>() / self.recent_ai.len() as f64)
     }
 
     /// Env steps at which the mean of the last 20 episodes first reached the threshold.
@@ -451,6 +461,12 @@ impl Trainer {
             self.recent.pop_front();
         }
         let ai_return = self.feedback.as_mut().and_then(|fb| fb.finish_episode(i));
+        if let Some(ai) = ai_return {
+            self.recent_ai.push_back(ai);
+            if self.recent_ai.len() > MEAN_WINDOW {
+                self.recent_ai.pop_front();
+            }
+        }
         self.metrics.push(Metric::Episode(EpisodeMetrics {
             env_steps: self.env_steps,
             episode: self.episodes,

@@ -11,7 +11,6 @@ use rlaif::backend::DEFAULT_CPU;
 use rlaif::experiment::trainer::MEAN_WINDOW;
 use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric};
 use rlaif::feedback::FeedbackMode;
-use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -152,26 +151,16 @@ fn run_one(
         .map_err(|e| format!("cannot create {}: {e}", csv_path.display()))?;
     let mut csv = CsvWriter::new();
     let mut text = String::new();
-    let mut recent_ai = VecDeque::new();
     let mut curve = Vec::new();
     let slice = trainer.config().batch_size() as u64;
     while !trainer.is_finished() {
         let result = trainer.step_slice(slice);
         let metrics = trainer.drain_metrics();
         for m in &metrics {
-            match m {
-                Metric::Episode(e) => {
-                    if let Some(ai) = e.ai_return {
-                        recent_ai.push_back(ai);
-                        if recent_ai.len() > MEAN_WINDOW {
-                            recent_ai.pop_front();
-                        }
-                    }
-                }
-                Metric::Update(u) if u.mean_return.is_finite() => {
-                    curve.push((u.env_steps, u.mean_return))
-                }
-                Metric::Update(_) => {}
+            if let Metric::Update(u) = m
+                && u.mean_return.is_finite()
+            {
+                curve.push((u.env_steps, u.mean_return))
             }
         }
         text.clear();
@@ -187,8 +176,7 @@ fn run_one(
         env_steps: trainer.env_steps(),
         solved_at: trainer.solved_at(),
         final_mean_return: trainer.mean_return(),
-        final_mean_ai_return: (!recent_ai.is_empty())
-            .then(|| recent_ai.iter().sum::<f64>() / recent_ai.len() as f64),
+        final_mean_ai_return: trainer.mean_ai_return(),
         labels_used: trainer.labels_used(),
         wall_seconds: start.elapsed().as_secs_f64(),
         curve,

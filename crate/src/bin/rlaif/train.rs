@@ -5,7 +5,6 @@ use crate::feedback_args::FeedbackArgs;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rlaif::backend::{self, BackendChoice};
-use rlaif::experiment::trainer::MEAN_WINDOW;
 use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Trainer};
 use rlaif::feedback::teacher::learned::{LearnedTeacher, LearnedTeacherConfig};
 use std::io::{IsTerminal, Write};
@@ -130,22 +129,11 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     };
     let mut csv = CsvWriter::new();
     let mut text = String::new();
-    let mut recent_ai = std::collections::VecDeque::new();
     // Slices of about a second of work keep the bar and the CSV flowing.
     let slice = (trainer.config().batch_size() as u64).max(1);
     while !trainer.is_finished() {
         let result = trainer.step_slice(slice);
         let metrics = trainer.drain_metrics();
-        for m in &metrics {
-            if let Metric::Episode(e) = m
-                && let Some(ai) = e.ai_return
-            {
-                recent_ai.push_back(ai);
-                if recent_ai.len() > MEAN_WINDOW {
-                    recent_ai.pop_front();
-                }
-            }
-        }
         if let Some(file) = &mut csv_file {
             text.clear();
             csv.write(&metrics, &mut text);
@@ -192,8 +180,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             "lambda": trainer.config().feedback.lambda,
             "lambda_schedule": trainer.config().feedback.schedule.to_text(),
             "labels_used": trainer.labels_used(),
-            "final_mean_ai_return": (!recent_ai.is_empty())
-                .then(|| recent_ai.iter().sum::<f64>() / recent_ai.len() as f64),
+            "final_mean_ai_return": trainer.mean_ai_return(),
         });
         println!("{summary}");
     } else {
