@@ -1,4 +1,7 @@
-//! The actor and the critic: tanh MLPs, as in CleanRL's PPO.
+//! The actor and the critic: MLPs with tanh between layers, as in CleanRL's PPO, or ReLU.
+//!
+//! ReLU is there for speed: on the CPU backends tanh is a scalar libm call per element and
+//! took about 45% of a small CartPole run's time; ReLU is a compare.
 //!
 //! Weights are initialised on the host from the agent's own generator (orthogonal, gain
 //! sqrt(2) for hidden layers, 0.01 for the policy head, 1 for the value head), so a seed
@@ -9,8 +12,29 @@ use burn::config::Config;
 use burn::module::{Module, Param, ParamId};
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
 
-/// A multilayer perceptron with tanh between layers and a linear output.
+/// The nonlinearity between hidden layers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// CleanRL's choice, and the default.
+    #[default]
+    Tanh,
+    /// Cheaper on the CPU; preset files opt in.
+    Relu,
+}
+
+impl Activation {
+    fn apply(self, x: Tensor<2>) -> Tensor<2> {
+        match self {
+            Activation::Tanh => x.tanh(),
+            Activation::Relu => burn::tensor::activation::relu(x),
+        }
+    }
+}
+
+/// A multilayer perceptron with an activation between layers and a linear output.
 #[derive(Config, Debug)]
 pub struct MlpConfig {
     pub d_input: usize,
@@ -22,12 +46,16 @@ pub struct MlpConfig {
     /// Orthogonal-init gain of the output layer.
     #[config(default = 1.0)]
     pub output_gain: f64,
+    #[config(default = "Activation::Tanh")]
+    pub activation: Activation,
 }
 
 #[derive(Module, Debug)]
 pub struct Mlp {
     pub hidden: Vec<Linear>,
     pub output: Linear,
+    #[module(skip)]
+    pub activation: Activation,
 }
 
 impl MlpConfig {
@@ -47,7 +75,11 @@ impl MlpConfig {
             d_in = self.d_hidden;
         }
         let output = orthogonal_linear(d_in, self.d_output, self.output_gain, &mut rng, device);
-        Mlp { hidden, output }
+        Mlp {
+            hidden,
+            output,
+            activation: self.activation,
+        }
     }
 }
 
@@ -56,7 +88,7 @@ impl Mlp {
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let mut h = x;
         for layer in &self.hidden {
-            h = layer.forward(h).tanh();
+            h = self.activation.apply(layer.forward(h));
         }
         self.output.forward(h)
     }
@@ -141,6 +173,8 @@ pub struct ActorCriticConfig {
     pub layers: usize,
     #[config(default = 0.0)]
     pub init_log_std: f64,
+    #[config(default = "Activation::Tanh")]
+    pub activation: Activation,
 }
 
 impl ActorCriticConfig {
@@ -148,10 +182,12 @@ impl ActorCriticConfig {
         let actor = MlpConfig::new(self.obs_dim, self.hidden, self.action_dim)
             .with_n_hidden(self.layers)
             .with_output_gain(0.01)
+            .with_activation(self.activation)
             .init(super::rng::mix_seed(seed, 1), device);
         let critic = MlpConfig::new(self.obs_dim, self.hidden, 1)
             .with_n_hidden(self.layers)
             .with_output_gain(1.0)
+            .with_activation(self.activation)
             .init(super::rng::mix_seed(seed, 2), device);
         let log_std = self.continuous.then(|| {
             trainable(

@@ -12,7 +12,7 @@ use super::distribution::{
     categorical_cross_entropy, categorical_log_prob_entropy, gaussian_log_prob,
     gaussian_log_prob_entropy, sample_masked_categorical,
 };
-use super::nets::{ActorCritic, ActorCriticConfig};
+use super::nets::{Activation, ActorCritic, ActorCriticConfig};
 use super::rng::AgentRng;
 use super::rollout::RolloutBuffer;
 use burn::module::{Module, ModuleVisitor, Param};
@@ -63,6 +63,8 @@ pub struct PpoConfig {
     pub hidden: usize,
     /// Hidden layers, for both actor and critic.
     pub layers: usize,
+    /// `tanh` (default) or `relu` between hidden layers.
+    pub activation: Activation,
     /// Initial log standard deviation of continuous actions.
     pub init_log_std: f64,
     pub adam_eps: f32,
@@ -85,6 +87,7 @@ impl Default for PpoConfig {
             norm_adv: true,
             hidden: 64,
             layers: 2,
+            activation: Activation::Tanh,
             init_log_std: 0.0,
             adam_eps: 1e-5,
         }
@@ -240,7 +243,8 @@ impl Ppo {
         )
         .with_hidden(config.hidden)
         .with_layers(config.layers)
-        .with_init_log_std(config.init_log_std);
+        .with_init_log_std(config.init_log_std)
+        .with_activation(config.activation);
         let ad = device.clone().autodiff();
         let model = net.init(seed, &ad);
         let optim = AdamConfig::new().with_epsilon(config.adam_eps).init();

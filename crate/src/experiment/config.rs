@@ -219,5 +219,21 @@ mod tests {
         let gamma = r#"{"env_id":"CartPole-v1","total_steps":10,"n_envs":1,"ppo":{"gamma":1.5}}"#;
         let e = ExperimentConfig::from_json(gamma).unwrap_err();
         assert!(e.to_string().contains("ppo.gamma"), "{e}");
+        let act =
+            r#"{"env_id":"CartPole-v1","total_steps":10,"n_envs":1,"ppo":{"activation":"gelu"}}"#;
+        let e = ExperimentConfig::from_json(act).unwrap_err();
+        assert!(e.to_string().contains("unknown variant `gelu`"), "{e}");
+    }
+
+    #[test]
+    fn activation_defaults_to_tanh_and_reads_relu() {
+        use crate::agent::nets::Activation;
+        let base = r#"{"env_id":"CartPole-v1","total_steps":10,"n_envs":1"#;
+        let plain = ExperimentConfig::from_json(&format!("{base}}}")).unwrap();
+        assert_eq!(plain.ppo.activation, Activation::Tanh);
+        let relu = format!(r#"{base},"ppo":{{"activation":"relu"}}}}"#);
+        let relu = ExperimentConfig::from_json(&relu).unwrap();
+        assert_eq!(relu.ppo.activation, Activation::Relu);
+        assert!(relu.to_json().contains("\"activation\": \"relu\""));
     }
 }
