@@ -191,6 +191,12 @@ fn train_json_prints_the_summary_and_bad_presets_exit_2() {
     assert_eq!(v["env_id"], "Grid-Empty-8x8-v0");
     assert_eq!(v["seed"], 4);
     assert_eq!(v["env_steps"], 2048);
+    // A run without feedback has no weight to report.
+    assert_eq!(v["feedback"], "none");
+    assert!(
+        v["lambda"].is_null() && v["lambda_schedule"].is_null(),
+        "{v}"
+    );
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.starts_with("kind,env_steps"));
     assert!(text.lines().any(|l| l.starts_with("update,")));

@@ -164,6 +164,9 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         _ => false,
     };
     if args.json {
+        // Without feedback there is no weight or schedule to report.
+        let feedback = &trainer.config().feedback;
+        let with_feedback = feedback.mode != rlaif::feedback::FeedbackMode::None;
         let summary = serde_json::json!({
             "env_id": trainer.config().env_id,
             "seed": trainer.config().seed,
@@ -177,8 +180,8 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             "solved_at_seconds": trainer.solved_seconds(),
             "feedback": trainer.config().feedback.mode.name(),
             "teacher": trainer.teacher_name(),
-            "lambda": trainer.config().feedback.lambda,
-            "lambda_schedule": trainer.config().feedback.schedule.to_text(),
+            "lambda": with_feedback.then_some(feedback.lambda),
+            "lambda_schedule": with_feedback.then(|| feedback.schedule.to_text()),
             "labels_used": trainer.labels_used(),
             "final_mean_ai_return": trainer.mean_ai_return(),
         });
