@@ -137,3 +137,38 @@ fn non_finite_losses_stop_training_with_an_error() {
     assert!(matches!(e, TrainError::NonFinite(_)), "{e}");
     assert!(e.to_string().contains("non-finite loss"), "{e}");
 }
+
+#[test]
+fn the_last_episode_replays_through_a_fresh_env_to_the_same_return() {
+    for env in [
+        "CartPole-v1",
+        "Pendulum-v1",
+        "ConnectFour-v0",
+        "Grid-DoorKey-8x8-v0",
+    ] {
+        let mut t = Trainer::new(config(env, 100_000), &cpu()).unwrap();
+        while t.last_episode().is_none() {
+            t.step_slice(256).unwrap();
+        }
+        // A few more episodes, so the recording is not the first one's buffer.
+        let first = t.last_episode().unwrap().number;
+        while t.last_episode().unwrap().number < first + 3 {
+            t.step_slice(256).unwrap();
+        }
+        let rec = t.last_episode().unwrap().clone();
+        let mut fresh = rlaif::env::make(env).unwrap();
+        let mut frames = 0;
+        let ret = rec.replay(fresh.as_mut(), |_| frames += 1).unwrap();
+        assert_eq!(ret, rec.episode_return, "{env}");
+        assert!(frames >= 1 && rec.actions.len() % frames == 0, "{env}");
+
+        // Cut short, it no longer matches the env.
+        let mut cut = rec.clone();
+        cut.actions
+            .truncate(cut.actions.len() - cut.actions.len() / frames);
+        if !cut.actions.is_empty() {
+            let err = cut.replay(fresh.as_mut(), |_| {}).unwrap_err();
+            assert!(err.to_string().contains("went on"), "{env}: {err}");
+        }
+    }
+}

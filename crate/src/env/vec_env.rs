@@ -144,6 +144,12 @@ impl VecEnv {
         self.episodes_started[i]
     }
 
+    /// The seed env `i`'s `episode`-th episode started from, under per-episode seeding.
+    pub fn seed_of_episode(&self, i: usize, episode: u64) -> Option<u64> {
+        self.episode_seed_base
+            .map(|base| episode_seed(base, i, episode))
+    }
+
     /// Puts env `i` back into its `episode`-th episode after `actions` (per-episode seeding
     /// must be on): resets it with that episode's seed and replays the actions, each
     /// `act_dim` floats (a discrete action is its index as f32). Returns false if the

@@ -5,9 +5,11 @@ pub mod checkpoint;
 pub mod config;
 mod feedback_run;
 pub mod metrics;
+pub mod recording;
 pub mod trainer;
 
 pub use checkpoint::CheckpointError;
 pub use config::{ConfigError, ExperimentConfig};
 pub use metrics::{CsvWriter, EpisodeMetrics, FeedbackStats, Metric, UpdateMetrics};
+pub use recording::EpisodeRecording;
 pub use trainer::{SliceReport, TrainError, Trainer};

@@ -11,6 +11,7 @@
 use super::config::ExperimentConfig;
 use super::feedback_run::FeedbackRun;
 use super::metrics::{EpisodeMetrics, FeedbackStats, Metric, UpdateMetrics};
+use super::recording::EpisodeRecording;
 use crate::agent::normalize::RunningNorm;
 use crate::agent::ppo::block_on;
 use crate::agent::rollout::RolloutBuffer;
@@ -66,6 +67,8 @@ pub struct Trainer {
     pub(crate) updates: u64,
     /// Actions of each env's running episode (as sent to the env), for exact resume.
     pub(crate) episode_actions: Vec<Vec<f32>>,
+    /// The first env's latest finished episode, for a page to replay.
+    last_episode: Option<EpisodeRecording>,
     /// Returns of the most recent episodes, newest last.
     pub(crate) recent: VecDeque<f64>,
     pub(crate) solved_at: Option<u64>,
@@ -189,6 +192,7 @@ impl Trainer {
             episodes: 0,
             updates: 0,
             episode_actions: vec![Vec::new(); n],
+            last_episode: None,
             recent: VecDeque::with_capacity(MEAN_WINDOW + 1),
             solved_at: None,
             recent_ai: VecDeque::with_capacity(MEAN_WINDOW + 1),
@@ -288,6 +292,11 @@ impl Trainer {
     /// Lambda of the current rollout, when the run has feedback.
     pub fn lambda(&self) -> Option<f64> {
         self.feedback.as_ref().map(|fb| fb.lambda())
+    }
+
+    /// The first env's latest finished episode, to replay (see [`EpisodeRecording`]).
+    pub fn last_episode(&self) -> Option<&EpisodeRecording> {
+        self.last_episode.as_ref()
     }
 
     /// AI labels asked so far (preference mode; 0 otherwise).
@@ -415,20 +424,18 @@ impl Trainer {
             let done = self.env.done(i);
             self.buf.dones[row] = done;
             self.buf.bootstrap[row] = 0.0;
+            let a = match self.action {
+                ActionSpec::Discrete { .. } => &[self.discrete[i] as f32][..],
+                ActionSpec::Continuous { dim } => &self.env_actions[i * dim..(i + 1) * dim],
+            };
+            self.episode_actions[i].extend_from_slice(a);
             if done {
-                self.episode_actions[i].clear();
                 if self.env.truncated[i] && !self.env.terminated[i] {
                     self.truncated_rows.push(row);
                     self.final_obs
                         .extend_from_slice(&self.env.final_obs[i * obs_dim..(i + 1) * obs_dim]);
                 }
                 self.finish_episode(i);
-            } else {
-                let a = match self.action {
-                    ActionSpec::Discrete { .. } => &[self.discrete[i] as f32][..],
-                    ActionSpec::Continuous { dim } => &self.env_actions[i * dim..(i + 1) * dim],
-                };
-                self.episode_actions[i].extend_from_slice(a);
             }
         }
         if let Some(fb) = &mut self.feedback {
@@ -456,6 +463,28 @@ impl Trainer {
     fn finish_episode(&mut self, i: usize) {
         self.episodes += 1;
         let ret = self.env.final_return[i];
+        // The env has already started its next episode, so the finished one is the previous.
+        let seed = self
+            .env
+            .seed_of_episode(i, self.env.episode_index(i).saturating_sub(1));
+        match seed {
+            Some(seed) if i == 0 => {
+                let mut recording = self.last_episode.take().unwrap_or(EpisodeRecording {
+                    number: 0,
+                    seed,
+                    actions: Vec::new(),
+                    episode_return: ret,
+                });
+                // Swap buffers instead of allocating one per episode.
+                std::mem::swap(&mut recording.actions, &mut self.episode_actions[0]);
+                recording.number = self.episodes;
+                recording.seed = seed;
+                recording.episode_return = ret;
+                self.last_episode = Some(recording);
+            }
+            _ => {}
+        }
+        self.episode_actions[i].clear();
         self.recent.push_back(ret);
         if self.recent.len() > MEAN_WINDOW {
             self.recent.pop_front();

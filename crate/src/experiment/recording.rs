@@ -1,0 +1,77 @@
+//! A finished episode as its seed and actions, so a page can replay what the agent did.
+//!
+//! Under per-episode seeding an episode is a function of its seed and actions (see
+//! [`crate::env::vec_env::VecEnv::reset_episode_seeded`]): replaying them through a fresh
+//! env of the same id redraws it exactly, without sending frames.
+
+use crate::env::{Action, Env, EnvError};
+
+/// Why a recording could not be replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error(transparent)]
+    Env(#[from] EnvError),
+    #[error("the recording does not match this env: the episode {0}")]
+    Mismatch(String),
+}
+
+/// One finished episode of a trainer's first env.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpisodeRecording {
+    /// The trainer's episode count when it finished (1 for the first).
+    pub number: u64,
+    /// Pass to `Env::reset(Some(seed))`.
+    pub seed: u64,
+    /// The actions as sent to the env: one float per step (the index) for discrete actions,
+    /// the clipped vector for continuous ones.
+    pub actions: Vec<f32>,
+    pub episode_return: f64,
+}
+
+impl EpisodeRecording {
+    /// Steps in the episode for an action of `act_dim` floats.
+    pub fn len(&self, act_dim: usize) -> usize {
+        self.actions.len() / act_dim.max(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    /// Replays the episode through `env` (reset first), calling `each` after every step, and
+    /// returns its return. An error if the env ends the episode at another step than
+    /// recorded, which means the recording is not of this env.
+    pub fn replay(
+        &self,
+        env: &mut dyn Env,
+        mut each: impl FnMut(&dyn Env),
+    ) -> Result<f64, ReplayError> {
+        let spec = env.spec();
+        let discrete = spec.action_space.n().is_some();
+        let act_dim = if discrete {
+            1
+        } else {
+            spec.action_space.flat_dim()
+        };
+        let mut obs = vec![0.0; spec.observation_space.flat_dim()];
+        env.reset(Some(self.seed), &mut obs);
+        let steps = self.len(act_dim);
+        let mut total = 0.0;
+        for (t, a) in self.actions.chunks(act_dim).enumerate() {
+            let action = if discrete {
+                Action::Discrete(a[0] as usize)
+            } else {
+                Action::Continuous(a)
+            };
+            let step = env.step(action, &mut obs)?;
+            total += step.reward;
+            each(env);
+            let done = step.terminated || step.truncated;
+            if done != (t + 1 == steps) {
+                let what = if done { "ended" } else { "went on" };
+                return Err(ReplayError::Mismatch(format!("{what} at step {}", t + 1)));
+            }
+        }
+        Ok(total)
+    }
+}
