@@ -2,7 +2,7 @@
 // by the wasm `Viewer`, training in a worker (trainer.js) with a baseline racing it, and the
 // learning curves drawn by the wasm `Chart`. Text from the URL is only ever set as text.
 
-import { SCHEMA, defaults, parseHash, readSetting, toHash } from "./state.js";
+import { SCHEMA, defaults, parseHash, readSetting, stateFromConfig, toHash } from "./state.js";
 import { TrainerClient, WorkerFailure, detectWebGpu } from "./trainer.js";
 
 const MAX_STEPS_PER_FRAME = 8;
@@ -43,6 +43,9 @@ const ui = {
   reset: el("reset"),
   share: el("share"),
   embedCode: el("embed-code"),
+  exportAgent: el("export"),
+  importAgent: el("import"),
+  importFile: el("import-file"),
   copyBox: el("copy-box"),
   copyLabel: el("copy-label"),
   copyText: el("copy-text"),
@@ -198,7 +201,7 @@ function fitCanvas(canvas) {
 
 function showEpisode(info) {
   const parts = [
-    `Random policy · episode ${info.episode}`,
+    info.agent ? `Agent · episode ${info.episode}` : `Random policy · episode ${info.episode}`,
     `steps ${info.steps}`,
     `return ${info.episodeReturn.toFixed(2)}`,
   ];
@@ -279,6 +282,7 @@ function updateButtons() {
   ui.pause.disabled = !page.playing;
   ui.step.disabled = !ready || page.inFlight !== null;
   ui.reset.disabled = !ready;
+  ui.exportAgent.disabled = page.session === null || page.inFlight !== null;
 }
 
 // --- charts and stats ----------------------------------------------------------------------
@@ -346,6 +350,12 @@ function onWorkerMessage(m) {
       ui.stats.stepsPerSecond.textContent = plain(m.stepsPerSecond, 0);
     }
     page.charts.returns.extend(page.charts.series.run, r.curve);
+    // The agent's latest episode replaces the random policy on the canvas.
+    if (r.episode && page.viewer?.envId === page.state.env) {
+      const e = r.episode;
+      page.viewer.replay(e.seed, e.actions, e.number, e.episodeReturn);
+      if (!page.playing) drawRollout();
+    }
     // Feedback runs also report the AI return and, in preference mode, labels and accuracies.
     if (r.aiCurve?.length > 0) {
       page.charts.returns.extend(page.charts.series.ai, r.aiCurve);
@@ -469,6 +479,11 @@ async function discardSession(text) {
   page.session = null;
   resetStats();
   setTrainStatus("idle", text);
+  // The canvas goes back to the random policy; the session has ended, so no late agent
+  // episode arrives after this.
+  page.viewer?.reset(page.anim.viewerSeed);
+  page.anim.holdUntil = 0;
+  drawRollout();
 }
 
 // --- controls ------------------------------------------------------------------------------
@@ -517,9 +532,6 @@ function step() {
 
 async function reset() {
   page.anim.viewerSeed += 1;
-  page.viewer?.reset(page.anim.viewerSeed);
-  page.anim.holdUntil = 0;
-  drawRollout();
   await discardSession("Reset: press Play to train.");
 }
 
@@ -535,6 +547,66 @@ async function copy(label, text) {
   }
   ui.copyLabel.textContent = copied ? `${label} copied:` : `${label} (select and copy):`;
   if (!copied) ui.copyText.select();
+}
+
+// --- export and import ---------------------------------------------------------------------
+
+/** Downloads the session's run (weights, optimizer, statistics, config) as one file. */
+async function exportAgent() {
+  if (page.session === null) return;
+  await stopTraining();
+  try {
+    const m = await page.client.request(page.session, { type: "export" }, "exported");
+    const blob = new Blob([m.bytes], { type: "application/octet-stream" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `${m.envId}-seed${page.state.seed}-${m.envSteps}-steps.rlaif`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 0);
+    setTrainStatus("paused", `Exported ${link.download}.`);
+  } catch (err) {
+    showError(`Export failed: ${err?.message ?? err}`);
+  }
+}
+
+/** Continues the run in an exported file on the CPU; a bad file is explained, nothing lost. */
+async function importAgent(file) {
+  let bytes;
+  try {
+    bytes = new Uint8Array(await file.arrayBuffer());
+  } catch (err) {
+    showError(`Import failed: the file could not be read (${err?.message ?? err})`);
+    return;
+  }
+  await stopTraining();
+  let m;
+  try {
+    m = await page.client.request("cpu", { type: "import", bytes }, "imported", [bytes.buffer]);
+  } catch (err) {
+    // The current session, if any, is untouched: the worker replaces it only on success.
+    showError(`Import failed: ${err?.message ?? err}`);
+    return;
+  }
+  const { state, notes } = stateFromConfig(JSON.parse(m.config), page.state, lists());
+  page.state = state;
+  page.state.backend = "cpu";
+  page.state.base = false;
+  showState();
+  writeHash();
+  makeViewer();
+  resetStats();
+  page.session = "cpu";
+  setBadge("cpu", "CPU — imported run");
+  ui.stats.episodes.textContent = String(m.episodes);
+  ui.stats.envSteps.textContent = String(m.envSteps);
+  ui.stats.updates.textContent = String(m.updates);
+  ui.stats.mean.textContent = plain(m.meanReturn, 2) ?? "0";
+  const kept = notes.length > 0 ? ` (${notes.join("; ")})` : "";
+  setTrainStatus(
+    "paused",
+    `Imported ${file.name}: ${m.envSteps} env steps of ${state.env}${kept}. Press Play to continue it; settings the page has no control for come from the file.`,
+  );
+  updateButtons();
 }
 
 function share() {
@@ -602,6 +674,13 @@ async function start(bindings) {
   ui.step.addEventListener("click", step);
   ui.reset.addEventListener("click", reset);
   ui.share.addEventListener("click", share);
+  ui.exportAgent.addEventListener("click", exportAgent);
+  ui.importAgent.addEventListener("click", () => ui.importFile.click());
+  ui.importFile.addEventListener("change", () => {
+    const file = ui.importFile.files?.[0];
+    ui.importFile.value = "";
+    if (file) importAgent(file);
+  });
   ui.embedCode.addEventListener("click", embedCode);
   document.addEventListener("keydown", onKey);
   // A hash edited by hand (or a link followed on this page) is read like a fresh load.
@@ -629,7 +708,7 @@ async function start(bindings) {
     canvas.getContext("2d", { willReadFrequently: true });
   }
   for (const [key] of CONTROLS) ui[key].disabled = false;
-  for (const b of [ui.preset, ui.share, ui.embedCode]) b.disabled = false;
+  for (const b of [ui.preset, ui.share, ui.embedCode, ui.importAgent]) b.disabled = false;
   fitCanvas(ui.canvas);
   makeViewer();
   resetStats();

@@ -206,3 +206,43 @@ export function toHash(state) {
   }
   return `#${parts.join("&")}`;
 }
+
+/**
+ * The page settings for an imported run's `ExperimentConfig` (parsed JSON), keeping the
+ * view settings (`speed`, `backend`, `embed`, `controls`) of `current`. Values go through the
+ * same reading as a hash, so an out-of-range value is clamped with a note; settings the page
+ * has no control for (other PPO hyperparameters, total steps) stay in the run only.
+ * Returns `{ state, notes }` like `parseHash`.
+ */
+export function stateFromConfig(config, current, lists = {}) {
+  const fb = config?.feedback ?? {};
+  const schedule = fb.schedule ?? {};
+  const mode = typeof fb.mode === "string" ? fb.mode : "none";
+  const settings = {
+    env: config?.env_id,
+    seed: config?.seed,
+    lr: config?.ppo?.learning_rate,
+    envs: config?.n_envs,
+    fb: mode,
+  };
+  if (mode !== "none") {
+    Object.assign(settings, {
+      teacher: fb.teacher ?? "",
+      lambda: fb.lambda,
+      sched: schedule.kind,
+      floor: schedule.kind === "linear" ? schedule.floor : undefined,
+      mistake: fb.labeler?.mistake,
+      beta: fb.labeler?.beta ?? 0,
+    });
+  }
+  const parts = [`v=${VERSION}`];
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined || value === null) continue;
+    parts.push(`${key}=${encodeURIComponent(String(value))}`);
+  }
+  const { state, notes } = parseHash(parts.join("&"), lists);
+  for (const key of ["speed", "backend", "base", "embed", "controls"]) {
+    if (current && key in current) state[key] = current[key];
+  }
+  return { state, notes };
+}

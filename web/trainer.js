@@ -100,6 +100,40 @@ export class TrainerClient {
     });
   }
 
+  /**
+   * Sends `message` to the `backend` worker (no run in progress) and resolves with its reply
+   * of type `replyType`; rejects with a `WorkerFailure` on an `error` reply or a crash.
+   */
+  async request(backend, message, replyType, transfer = []) {
+    const worker = await this.worker(backend);
+    return new Promise((resolve, reject) => {
+      const finish = () => {
+        worker.removeEventListener("message", onMessage);
+        worker.removeEventListener("error", onError);
+      };
+      const onMessage = (event) => {
+        const m = event.data ?? {};
+        if (m.type === replyType) {
+          finish();
+          resolve(m);
+        } else if (m.type === "error") {
+          finish();
+          reject(new WorkerFailure(m.stage, m.message));
+        }
+      };
+      const onError = (event) => {
+        event.preventDefault();
+        finish();
+        worker.terminate();
+        this.workers.delete(backend);
+        reject(new WorkerFailure("crash", event.message || "the worker crashed"));
+      };
+      worker.addEventListener("message", onMessage);
+      worker.addEventListener("error", onError);
+      worker.postMessage(message, transfer);
+    });
+  }
+
   /** Asks the running request to end after its current update. */
   pause() {
     this.active?.postMessage({ type: "pause" });

@@ -238,7 +238,8 @@ test("keyboard: s steps training, space plays and pauses, r resets; the chart dr
   await page.keyboard.press("s");
   await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "paused");
   assert.equal(await page.textContent(byId("stat-updates")), "1");
-  assert.match(await page.textContent(byId("status")), /steps 1 /);
+  // The canvas now replays the agent's latest finished episode instead of the random policy.
+  assert.match(await page.textContent(byId("status")), /^Agent · episode \d+ · steps 0 /);
   await page.keyboard.press(" ");
   assert.equal(await page.isEnabled(byId("pause")), true);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="stat-updates"]').textContent) >= 12);
@@ -254,7 +255,7 @@ test("keyboard: s steps training, space plays and pauses, r resets; the chart dr
   await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "idle");
   assert.equal(await page.textContent(byId("stat-updates")), "0");
   assert.equal(await page.textContent(byId("stat-episodes")), "0");
-  assert.match(await page.textContent(byId("status")), /episode 1 · steps 0 /);
+  assert.match(await page.textContent(byId("status")), /^Random policy · episode 1 · steps 0 /);
   assert.equal(await notice(page), null);
   await page.close();
 });
@@ -279,6 +280,45 @@ test("preference mode asks the AI labeler and counts its labels", async () => {
   const labels = Number(await page.textContent(byId("stat-labels")));
   assert.ok(labels > 0, `labels used after one update: ${labels}`);
   await page.close();
+});
+
+test("export downloads the agent; importing it continues the run; a bad file is explained", async () => {
+  const page = await open("#v=1&env=CartPole-v1&backend=cpu&seed=5&envs=4");
+  assert.equal(await page.isEnabled(byId("export")), false, "nothing to export before training");
+  await page.click(byId("step"));
+  await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "paused");
+  const steps = await page.textContent(byId("stat-env-steps"));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(byId("export"))]);
+  const file = path.join(artifacts, "exported.rlaif");
+  await download.saveAs(file);
+  assert.match(download.suggestedFilename(), new RegExp(`^CartPole-v1-seed5-${steps}-steps\\.rlaif$`));
+  const bytes = await fs.readFile(file);
+  assert.equal(bytes.subarray(0, 8).toString(), "RLAIFCKP");
+  await page.close();
+
+  // Another env's page picks the run up where it stopped, with its settings.
+  const other = await open("#v=1&env=Acrobot-v1&seed=1");
+  await other.setInputFiles(byId("import-file"), file);
+  await other.waitForFunction(() => /^Imported/.test(document.querySelector('[data-testid="train-status"]').textContent));
+  assert.equal(await notice(other), null);
+  assert.equal(await other.inputValue(byId("env-select")), "CartPole-v1");
+  assert.equal(await other.inputValue(byId("seed")), "5");
+  assert.equal(await other.textContent(byId("stat-env-steps")), steps);
+  assert.equal(await other.getAttribute(byId("backend-badge"), "data-backend"), "cpu");
+  await other.click(byId("step"));
+  await other.waitForFunction(() => document.querySelector('[data-testid="stat-updates"]').textContent === "2");
+  assert.equal(Number(await other.textContent(byId("stat-env-steps"))), 2 * Number(steps));
+
+  // A corrupt file: a notice that says so, and the imported session goes on untouched.
+  await other.setInputFiles(byId("import-file"), {
+    name: "junk.rlaif", mimeType: "application/octet-stream", buffer: Buffer.from("not a checkpoint at all"),
+  });
+  await other.waitForFunction(() => !document.querySelector('[data-testid="notice"]').hidden);
+  assert.match(await notice(other), /Import failed: .*not an rlaif checkpoint/);
+  assert.equal(await other.inputValue(byId("env-select")), "CartPole-v1");
+  await other.click(byId("step"));
+  await other.waitForFunction(() => document.querySelector('[data-testid="stat-updates"]').textContent === "3");
+  await other.close();
 });
 
 test("no console errors, page errors or requests to other origins", () => {

@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_HASH_LENGTH, defaults, parseHash, readSetting, toHash } from "../../web/state.js";
+import { MAX_HASH_LENGTH, defaults, parseHash, readSetting, stateFromConfig, toHash } from "../../web/state.js";
 
 const lists = {
   envIds: ["CartPole-v1", "Grid-DoorKey-8x8-v0"],
@@ -132,4 +132,39 @@ test("a control's value is read with the same rules: clamped, or kept when unrea
   assert.equal(readSetting("seed", "abc").value, undefined);
   assert.deepEqual(readSetting("lr", ""), { value: null });
   assert.equal(readSetting("nope", "1").value, undefined);
+});
+
+test("an imported run's config becomes the page's settings; view settings stay", () => {
+  const current = { ...defaults(), speed: 90, backend: "cpu" };
+  const config = {
+    env_id: "CartPole-v1", seed: 42, total_steps: 50000, n_envs: 8,
+    ppo: { learning_rate: 0.001 },
+    feedback: {
+      mode: "shaping", teacher: "lqr", lambda: 0.25,
+      schedule: { kind: "linear", floor: 0.1, steps: 50000 },
+      labeler: { beta: null, mistake: 0.2 },
+    },
+  };
+  const { state, notes } = stateFromConfig(config, current, lists);
+  assert.deepEqual(notes, []);
+  assert.equal(state.env, "CartPole-v1");
+  assert.equal(state.seed, 42);
+  assert.equal(state.envs, 8);
+  assert.equal(state.lr, 0.001);
+  assert.equal(state.fb, "shaping");
+  assert.equal(state.teacher, "lqr");
+  assert.equal(state.lambda, 0.25);
+  assert.equal(state.sched, "linear");
+  assert.equal(state.floor, 0.1);
+  assert.equal(state.mistake, 0.2);
+  assert.equal(state.beta, 0);
+  assert.equal(state.speed, 90);
+  assert.equal(state.backend, "cpu");
+
+  // A plain run resets the feedback settings; odd values are clamped or dropped with notes.
+  const odd = stateFromConfig({ env_id: "NoSuch-v9", seed: 3, n_envs: 500, ppo: {} }, current, lists);
+  assert.equal(odd.state.fb, "none");
+  assert.equal(odd.state.env, "CartPole-v1");
+  assert.equal(odd.state.envs, 64);
+  assert.equal(odd.notes.length, 2, odd.notes.join("; "));
 });

@@ -1,8 +1,10 @@
-//! One environment driven by a uniformly random policy, with the episode bookkeeping the
-//! viewer shows. Plain Rust (no JS types), so it is tested natively.
+//! One environment driven by a uniformly random policy, or replaying the training agent's
+//! recorded episodes, with the episode bookkeeping the viewer shows. Plain Rust (no JS
+//! types), so it is tested natively.
 
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use rlaif::env::{self, Action, Env, EnvError, Scene, registry::MakeError};
+use rlaif::experiment::EpisodeRecording;
 
 /// Where the current episode stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -17,6 +19,8 @@ pub struct EpisodeInfo {
     pub last_reward: f64,
     pub terminated: bool,
     pub truncated: bool,
+    /// The episode is the training agent's (a replay), not the random policy's.
+    pub agent: bool,
 }
 
 impl EpisodeInfo {
@@ -31,12 +35,27 @@ pub enum RolloutError {
     Env(#[from] EnvError),
     #[error("no legal action in this position")]
     NoLegalAction,
+    #[error("the agent's episode does not replay in this env: it went on after its last action")]
+    ReplayTooShort,
+}
+
+/// Where the actions come from.
+enum Source {
+    Random,
+    /// The agent's episode, at action index `next`.
+    Replay {
+        recording: EpisodeRecording,
+        next: usize,
+    },
 }
 
 pub struct Rollout {
     id: String,
     env: Box<dyn Env>,
     policy: StdRng,
+    source: Source,
+    /// The newest recording, started when the current episode ends.
+    pending: Option<EpisodeRecording>,
     obs: Vec<f32>,
     /// Legal-action mask for discrete envs; empty for continuous ones.
     mask: Vec<bool>,
@@ -59,6 +78,8 @@ impl Rollout {
             obs: vec![0.0; spec.observation_space.flat_dim()],
             env,
             policy: StdRng::seed_from_u64(0),
+            source: Source::Random,
+            pending: None,
             mask,
             action,
             info: EpisodeInfo::default(),
@@ -71,10 +92,13 @@ impl Rollout {
         &self.id
     }
 
-    /// Reseeds the env and the policy and starts episode 1.
+    /// Reseeds the env and the policy and starts episode 1 of the random policy, forgetting
+    /// any agent episodes.
     pub fn reset(&mut self, seed: u64) {
         // A different stream for the policy than the env's own.
         self.policy = StdRng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15);
+        self.source = Source::Random;
+        self.pending = None;
         self.env.reset(Some(seed), &mut self.obs);
         self.info = EpisodeInfo {
             episode: 1,
@@ -82,23 +106,73 @@ impl Rollout {
         };
     }
 
-    /// Takes one random action; a finished episode is first restarted (its last frame stays
-    /// visible until this next step).
-    pub fn step(&mut self) -> Result<EpisodeInfo, RolloutError> {
-        if self.info.done() {
-            self.env.reset(None, &mut self.obs);
+    /// Shows the agent's `recording` next: at once if the random policy is acting, else when
+    /// the current agent episode ends. A newer recording replaces one still waiting.
+    pub fn replay(&mut self, recording: EpisodeRecording) {
+        self.pending = Some(recording);
+        if matches!(self.source, Source::Random) {
+            self.start_pending();
+        }
+    }
+
+    /// Starts the waiting recording, if any.
+    fn start_pending(&mut self) {
+        if let Some(recording) = self.pending.take() {
+            self.env.reset(Some(recording.seed), &mut self.obs);
             self.info = EpisodeInfo {
-                episode: self.info.episode + 1,
+                episode: u32::try_from(recording.number).unwrap_or(u32::MAX),
+                agent: true,
                 ..EpisodeInfo::default()
             };
+            self.source = Source::Replay { recording, next: 0 };
         }
-        let step = if self.mask.is_empty() {
-            self.sample_continuous();
-            self.env
-                .step(Action::Continuous(&self.action), &mut self.obs)?
-        } else {
-            let a = self.sample_legal()?;
-            self.env.step(Action::Discrete(a), &mut self.obs)?
+    }
+
+    /// Takes one action, the agent's or a random one; a finished episode is first followed by
+    /// the next (its last frame stays visible until this next step): the newest agent episode
+    /// if one came, the same agent episode again if not, or the random policy's next.
+    pub fn step(&mut self) -> Result<EpisodeInfo, RolloutError> {
+        if self.info.done() {
+            if self.pending.is_none()
+                && let Source::Replay { recording, .. } = &self.source
+            {
+                self.pending = Some(recording.clone());
+            }
+            if self.pending.is_some() {
+                self.start_pending();
+            } else {
+                self.env.reset(None, &mut self.obs);
+                self.info = EpisodeInfo {
+                    episode: self.info.episode + 1,
+                    ..EpisodeInfo::default()
+                };
+            }
+        }
+        let step = match &mut self.source {
+            Source::Replay { recording, next } => {
+                let discrete = !self.mask.is_empty();
+                let width = if discrete { 1 } else { self.action.len() };
+                let a = recording
+                    .actions
+                    .get(*next * width..(*next + 1) * width)
+                    .ok_or(RolloutError::ReplayTooShort)?;
+                *next += 1;
+                if discrete {
+                    self.env
+                        .step(Action::Discrete(a[0] as usize), &mut self.obs)?
+                } else {
+                    self.env.step(Action::Continuous(a), &mut self.obs)?
+                }
+            }
+            Source::Random if self.mask.is_empty() => {
+                self.sample_continuous();
+                self.env
+                    .step(Action::Continuous(&self.action), &mut self.obs)?
+            }
+            Source::Random => {
+                let a = self.sample_legal()?;
+                self.env.step(Action::Discrete(a), &mut self.obs)?
+            }
         };
         self.info.steps += 1;
         self.info.episode_return += step.reward;
@@ -216,5 +290,88 @@ mod tests {
                 "{id}"
             );
         }
+    }
+
+    /// One random episode of `id` from `seed`: its recording and the scene after each step.
+    fn record(id: &str, seed: u64) -> (EpisodeRecording, Vec<Scene>) {
+        let mut env = env::make(id).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let spec = env.spec().clone();
+        let mut obs = vec![0.0; spec.observation_space.flat_dim()];
+        env.reset(Some(seed), &mut obs);
+        let mut rng = StdRng::seed_from_u64(seed);
+        let (mut actions, mut scenes, mut total) = (Vec::new(), Vec::new(), 0.0);
+        loop {
+            let step = match spec.action_space.n() {
+                Some(n) => {
+                    let mut mask = vec![true; n];
+                    env.action_mask(&mut mask);
+                    let legal: Vec<usize> = (0..n).filter(|&a| mask[a]).collect();
+                    let a = legal[rng.random_range(0..legal.len())];
+                    actions.push(a as f32);
+                    env.step(Action::Discrete(a), &mut obs)
+                }
+                None => {
+                    let a: Vec<f32> = (0..spec.action_space.flat_dim())
+                        .map(|_| rng.random_range(-1.0..=1.0))
+                        .collect();
+                    actions.extend_from_slice(&a);
+                    env.step(Action::Continuous(&a), &mut obs)
+                }
+            }
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+            total += step.reward;
+            scenes.push(env.scene());
+            if step.terminated || step.truncated {
+                break;
+            }
+        }
+        let recording = EpisodeRecording {
+            number: 7,
+            seed,
+            actions,
+            episode_return: total,
+        };
+        (recording, scenes)
+    }
+
+    #[test]
+    fn an_agent_episode_replays_frame_for_frame_then_repeats() {
+        for id in registry::ids() {
+            let (recording, scenes) = record(&id, 11);
+            let mut r = Rollout::new(&id, 3).unwrap_or_else(|e| panic!("{id}: {e}"));
+            r.step().unwrap_or_else(|e| panic!("{id}: {e}"));
+            // The random policy gives way at once.
+            r.replay(recording.clone());
+            assert!(
+                r.info().agent && r.info().episode == 7 && r.info().steps == 0,
+                "{id}"
+            );
+            for scene in &scenes {
+                let info = r.step().unwrap_or_else(|e| panic!("{id}: {e}"));
+                assert!(info.agent, "{id}");
+                assert_eq!(&r.scene(), scene, "{id}");
+            }
+            assert!(r.info().done(), "{id}");
+            assert_eq!(r.info().episode_return, recording.episode_return, "{id}");
+            // With no newer recording the same episode plays again.
+            let info = r.step().unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert!(info.agent && info.steps == 1 && info.episode == 7, "{id}");
+            assert_eq!(&r.scene(), &scenes[0], "{id}");
+            // A reset goes back to the random policy.
+            r.reset(3);
+            assert!(!r.info().agent, "{id}");
+        }
+    }
+
+    #[test]
+    fn a_recording_that_runs_out_of_actions_is_an_error() {
+        let (mut recording, scenes) = record("CartPole-v1", 2);
+        recording.actions.pop();
+        let mut r = Rollout::new("CartPole-v1", 0).unwrap();
+        r.replay(recording);
+        for _ in 1..scenes.len() {
+            r.step().unwrap();
+        }
+        assert!(matches!(r.step(), Err(RolloutError::ReplayTooShort)));
     }
 }

@@ -1,10 +1,11 @@
-//! The JS-facing viewer: one environment, a random policy and a canvas to draw on.
+//! The JS-facing viewer: one environment, a random policy or the agent's replayed episodes,
+//! and a canvas to draw on.
 
 use crate::draw::{self, Pen};
 use crate::rollout::{EpisodeInfo, Rollout};
 use js_sys::{Object, Reflect};
 use rlaif::env::registry;
-use rlaif::experiment::ExperimentConfig;
+use rlaif::experiment::{EpisodeRecording, ExperimentConfig};
 use rlaif::feedback::{FeedbackMode, teacher};
 use wasm_bindgen::prelude::*;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -64,6 +65,17 @@ impl Viewer {
         self.rollout.reset(u64::from(seed));
     }
 
+    /// Replays the training agent's episode (a worker `metrics` message's `episode`) once the
+    /// current agent episode ends, or at once if the random policy is acting.
+    pub fn replay(&mut self, seed: u64, actions: Vec<f32>, number: f64, episode_return: f64) {
+        self.rollout.replay(EpisodeRecording {
+            number: number as u64,
+            seed,
+            actions,
+            episode_return,
+        });
+    }
+
     /// Takes one random action (restarting a finished episode first) and returns the episode
     /// info, as `info()` does.
     pub fn step(&mut self) -> Result<Object, JsError> {
@@ -74,7 +86,7 @@ impl Viewer {
         Ok(info_object(&info))
     }
 
-    /// `{ episode, steps, episodeReturn, reward, terminated, truncated, done }`.
+    /// `{ episode, steps, episodeReturn, reward, terminated, truncated, done, agent }`.
     pub fn info(&self) -> Object {
         info_object(&self.rollout.info())
     }
@@ -93,7 +105,7 @@ impl Viewer {
 /// A plain JS object, so the page needs no `free()` for per-step results.
 fn info_object(info: &EpisodeInfo) -> Object {
     let obj = Object::new();
-    let fields: [(&str, JsValue); 7] = [
+    let fields: [(&str, JsValue); 8] = [
         ("episode", info.episode.into()),
         ("steps", info.steps.into()),
         ("episodeReturn", info.episode_return.into()),
@@ -101,6 +113,7 @@ fn info_object(info: &EpisodeInfo) -> Object {
         ("terminated", info.terminated.into()),
         ("truncated", info.truncated.into()),
         ("done", info.done().into()),
+        ("agent", info.agent.into()),
     ];
     for (key, value) in fields {
         // Setting a property on a fresh plain object cannot fail.

@@ -72,6 +72,18 @@ impl Worker {
         match Request::parse(data) {
             Ok(Request::Pause) => self.pause.set(true),
             Ok(Request::Reset) if !self.running.get() => *self.session.borrow_mut() = None,
+            Ok(Request::Export) if !self.running.get() => self.export(),
+            Ok(Request::Import(bytes)) if !self.running.get() => {
+                self.running.set(true);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = self.import(&bytes).await;
+                    self.running.set(false);
+                    match result {
+                        Ok(message) => post_object(&message),
+                        Err(m) => post_error("import", m),
+                    }
+                });
+            }
             Ok(Request::Run(request)) if !self.running.get() => {
                 self.running.set(true);
                 self.pause.set(false);
@@ -89,6 +101,38 @@ impl Worker {
             Ok(_) => post_error("request", "a run is in progress: pause it first".into()),
             Err(message) => post_error("request", message),
         }
+    }
+
+    /// Posts the session's checkpoint as `exported`, or an `export` error saying why not.
+    fn export(&self) {
+        let result = match (self.kind, self.session.borrow().as_ref()) {
+            // Burn reads WebGPU tensors back only asynchronously in a browser, and the
+            // checkpoint writer reads synchronously.
+            (BackendKind::Gpu, _) => Err(
+                "exporting a WebGPU run is not supported yet: train on the CPU backend to export"
+                    .to_string(),
+            ),
+            (_, None) => Err("nothing to export yet: train first".to_string()),
+            (_, Some(session)) => session.export().map(|bytes| (bytes, session.describe())),
+        };
+        match result {
+            Ok((bytes, (env_id, env_steps))) => post(&[
+                ("type", "exported".into()),
+                ("bytes", js_sys::Uint8Array::from(&bytes[..]).into()),
+                ("envId", env_id.into()),
+                ("envSteps", (env_steps as f64).into()),
+            ]),
+            Err(message) => post_error("export", message),
+        }
+    }
+
+    /// Replaces the session with the run in checkpoint `bytes`.
+    async fn import(&self, bytes: &[u8]) -> Result<js_sys::Object, String> {
+        let device = self.devices.get(self.kind).await?;
+        let session = Session::import(bytes, &device.device)?;
+        let message = session.imported_message();
+        *self.session.borrow_mut() = Some(session);
+        Ok(message)
     }
 
     async fn run(&self, request: RunRequest) -> Result<&'static str, Failure> {

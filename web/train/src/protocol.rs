@@ -7,12 +7,18 @@
 //!   worker. The run ends after `updates` more PPO updates, at the end of the run, or on `pause`.
 //! - `{ type: "pause" }`: the run ends after its current slice; the session is kept.
 //! - `{ type: "reset" }`: forgets the session.
+//! - `{ type: "export" }`: the session's run as checkpoint bytes (CPU worker, between runs).
+//! - `{ type: "import", bytes }`: a new session continuing the run in checkpoint `bytes` (a
+//!   `Uint8Array`), without a baseline.
 //!
 //! Worker to page: `ready`, `device` (backend and device name), `status` (text to show),
-//! `metrics` (`run` and, when racing, `baseline`: totals, means and new curve points; feedback
+//! `exported` (`bytes`, `envId`, `envSteps`), `imported` (`config` JSON and the run's totals),
+//! `metrics` (`run` and, when racing, `baseline`: totals, means, new curve points and the
+//! latest finished episode of the first env as `episode: { number, seed (BigInt), actions,
+//! episodeReturn }`, sent once, for the page to replay; feedback
 //! runs will add `aiCurve`, `labelsUsed`, `labelerAccuracy` and `rewardModelAccuracy`, which
 //! the page draws when present), `done` (`reason`: finished, paused or stepped) and `error`
-//! (`stage`: request, config, device or train).
+//! (`stage`: request, config, device, train, export or import).
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -31,6 +37,9 @@ pub enum Request {
     Run(RunRequest),
     Pause,
     Reset,
+    Export,
+    /// Checkpoint bytes to continue.
+    Import(Vec<u8>),
 }
 
 impl Request {
@@ -41,6 +50,13 @@ impl Request {
         match kind.as_deref() {
             Some("pause") => Ok(Request::Pause),
             Some("reset") => Ok(Request::Reset),
+            Some("export") => Ok(Request::Export),
+            Some("import") => {
+                let bytes = field("bytes")
+                    .filter(|v| v.is_instance_of::<js_sys::Uint8Array>())
+                    .ok_or("import: bytes must be a Uint8Array")?;
+                Ok(Request::Import(js_sys::Uint8Array::new(&bytes).to_vec()))
+            }
             Some("run") => {
                 let config = match field("config") {
                     Some(v) if v.is_undefined() || v.is_null() => None,
@@ -58,7 +74,10 @@ impl Request {
                     updates: updates as u64,
                 }))
             }
-            _ => Err("unknown message: expected type 'run', 'pause' or 'reset'".into()),
+            _ => Err(
+                "unknown message: expected type 'run', 'pause', 'reset', 'export' or 'import'"
+                    .into(),
+            ),
         }
     }
 }

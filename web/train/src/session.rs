@@ -18,17 +18,24 @@ struct Run {
     first: Vec<f64>,
     /// AI returns of the most recent episodes (feedback runs), newest last.
     recent_ai: std::collections::VecDeque<f64>,
+    /// Number of the last episode recording sent to the page.
+    sent_episode: u64,
 }
 
 impl Run {
     fn new(config: ExperimentConfig, device: &Device) -> Result<Self, String> {
-        let mut trainer = Trainer::new(config, device).map_err(|e| e.to_string())?;
+        let trainer = Trainer::new(config, device).map_err(|e| e.to_string())?;
+        Ok(Self::from_trainer(trainer))
+    }
+
+    fn from_trainer(mut trainer: Trainer) -> Self {
         trainer.set_clock(|| js_sys::Date::now() / 1000.0);
-        Ok(Self {
+        Self {
             trainer,
             first: Vec::with_capacity(FIRST_EPISODES),
             recent_ai: std::collections::VecDeque::with_capacity(MEAN_WINDOW + 1),
-        })
+            sent_episode: 0,
+        }
     }
 
     fn finished(&self) -> bool {
@@ -81,6 +88,23 @@ impl Run {
             }
         }
         let preference = self.trainer.config().feedback.mode == FeedbackMode::Preference;
+        // The latest finished episode, once, for the page to replay on its canvas.
+        let episode = match self.trainer.last_episode() {
+            Some(rec) if rec.number != self.sent_episode => {
+                self.sent_episode = rec.number;
+                object(&[
+                    ("number", (rec.number as f64).into()),
+                    ("seed", js_sys::BigInt::from(rec.seed).into()),
+                    (
+                        "actions",
+                        js_sys::Float32Array::from(&rec.actions[..]).into(),
+                    ),
+                    ("episodeReturn", rec.episode_return.into()),
+                ])
+                .into()
+            }
+            _ => JsValue::UNDEFINED,
+        };
         let first = (self.first.len() == FIRST_EPISODES)
             .then(|| self.first.iter().sum::<f64>() / FIRST_EPISODES as f64);
         Ok(object(&[
@@ -90,6 +114,7 @@ impl Run {
             ("meanReturn", self.trainer.mean_return().into()),
             ("firstMeanReturn", first.into()),
             ("curve", js_sys::Float64Array::from(&curve[..]).into()),
+            ("episode", episode),
             ("aiCurve", js_sys::Float64Array::from(&ai_curve[..]).into()),
             (
                 "labelsUsed",
@@ -135,6 +160,41 @@ impl Session {
             baseline,
             last: None,
         })
+    }
+
+    /// A session continuing the run in checkpoint `bytes` (no baseline: one would start
+    /// from step 0 while the run is far ahead). The message says what is wrong with a bad file.
+    pub fn import(bytes: &[u8], device: &Device) -> Result<Self, String> {
+        let trainer = Trainer::resume(bytes, device, None).map_err(|e| e.to_string())?;
+        Ok(Self {
+            run: Run::from_trainer(trainer),
+            baseline: None,
+            last: None,
+        })
+    }
+
+    /// The main run's checkpoint bytes.
+    pub fn export(&self) -> Result<Vec<u8>, String> {
+        self.run.trainer.checkpoint().map_err(|e| e.to_string())
+    }
+
+    /// The `imported` message: the run's config and totals.
+    pub fn imported_message(&self) -> js_sys::Object {
+        let t = &self.run.trainer;
+        object(&[
+            ("type", "imported".into()),
+            ("config", t.config().to_json().into()),
+            ("envSteps", (t.env_steps() as f64).into()),
+            ("episodes", (t.episodes() as f64).into()),
+            ("updates", (t.updates() as f64).into()),
+            ("meanReturn", t.mean_return().into()),
+        ])
+    }
+
+    /// The env and step count, to name an exported file.
+    pub fn describe(&self) -> (String, u64) {
+        let t = &self.run.trainer;
+        (t.config().env_id.clone(), t.env_steps())
     }
 
     /// The main run is done (the baseline only matters while it races).
