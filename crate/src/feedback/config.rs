@@ -187,6 +187,67 @@ pub enum QuerySchedule {
     Decaying,
 }
 
+/// The sign PPO sees on the learned reward. A reward that is positive everywhere pays the
+/// agent to make episodes long, a negative one to end them: which is right depends on how
+/// the env's episodes end (the survival and termination biases of GAIL-style rewards).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RewardSign {
+    /// The normalised reward as it is (mean 0): no bias either way.
+    #[default]
+    Centered,
+    /// `log sigmoid(r)`, below 0 everywhere: every step costs, so the agent wants its episode
+    /// to end. For tasks where ending is success (reaching a goal, as in the grid worlds).
+    Negative,
+    /// `-log sigmoid(-r)`, above 0 everywhere: every step pays, so the agent wants to last.
+    /// For tasks where ending is failure (CartPole).
+    Positive,
+}
+
+impl RewardSign {
+    pub const ALL: [RewardSign; 3] = [
+        RewardSign::Centered,
+        RewardSign::Negative,
+        RewardSign::Positive,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RewardSign::Centered => "centered",
+            RewardSign::Negative => "negative",
+            RewardSign::Positive => "positive",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| {
+                format!("unknown reward sign {name:?}: expected centered, negative or positive")
+            })
+    }
+
+    /// Maps a normalised reward `r` to the reward PPO sees; order-preserving, so the model's
+    /// preferences between segments of equal length stay the same.
+    pub fn apply(self, r: f32) -> f32 {
+        match self {
+            RewardSign::Centered => r,
+            RewardSign::Negative => log_sigmoid(r),
+            RewardSign::Positive => -log_sigmoid(-r),
+        }
+    }
+}
+
+/// `ln(1 / (1 + e^-x))` without overflow for large `|x|`.
+fn log_sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        -(-x).exp().ln_1p()
+    } else {
+        x - x.exp().ln_1p()
+    }
+}
+
 /// The preference mode's knobs: the label budget, segments, and the reward model.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -205,6 +266,8 @@ pub struct PreferenceConfig {
     pub learning_rate: f64,
     /// Passes over all labels so far after each query round.
     pub epochs: usize,
+    /// The sign of the reward PPO sees (see [`RewardSign`]).
+    pub reward_sign: RewardSign,
 }
 
 impl Default for PreferenceConfig {
@@ -218,6 +281,7 @@ impl Default for PreferenceConfig {
             hidden: 64,
             learning_rate: 3e-4,
             epochs: 4,
+            reward_sign: RewardSign::Centered,
         }
     }
 }
@@ -363,6 +427,28 @@ mod tests {
         assert!(c.validate().is_err());
         assert!(FeedbackMode::parse("banana").is_err());
         assert_eq!(FeedbackMode::parse("shaping"), Ok(FeedbackMode::Shaping));
+    }
+
+    #[test]
+    fn reward_signs_keep_the_order_and_fix_the_sign() {
+        let xs = [-10.0f32, -2.0, -0.1, 0.0, 0.1, 2.0, 10.0];
+        for sign in RewardSign::ALL {
+            let ys: Vec<f32> = xs.iter().map(|&x| sign.apply(x)).collect();
+            assert!(ys.windows(2).all(|w| w[0] < w[1]), "{sign:?}: {ys:?}");
+            assert!(ys.iter().all(|y| y.is_finite()));
+            assert_eq!(RewardSign::parse(sign.name()), Ok(sign));
+        }
+        assert!(xs.iter().all(|&x| RewardSign::Negative.apply(x) < 0.0));
+        assert!(xs.iter().all(|&x| RewardSign::Positive.apply(x) > 0.0));
+        assert!((RewardSign::Negative.apply(0.0) + 2f32.ln()).abs() < 1e-6);
+        assert_eq!(RewardSign::Centered.apply(-3.5), -3.5);
+        // Far out, the negative sign is the identity below 0 and 0 above.
+        assert!((RewardSign::Negative.apply(-50.0) + 50.0).abs() < 1e-4);
+        assert!(RewardSign::Negative.apply(50.0).abs() < 1e-6);
+        assert!(RewardSign::parse("minus").is_err());
+        let c: PreferenceConfig = serde_json::from_str(r#"{"reward_sign":"negative"}"#).unwrap();
+        assert_eq!(c.reward_sign, RewardSign::Negative);
+        assert!(serde_json::from_str::<PreferenceConfig>(r#"{"reward_sign":"down"}"#).is_err());
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! | `none` | `r` |
 //! | `direct` | `(1 - l) * r + l * score(s, a, s')` |
 //! | `shaping` | `r + l * (gamma * Phi(s') - Phi(s))`, with `Phi(terminal) = 0` |
-//! | `preference` | `(1 - l) * r + l * rhat(s, a)`, the reward model's normalised output |
+//! | `preference` | `(1 - l) * r + l * rhat(s, a)`, the reward model's normalised output, signed by `reward_sign` |
 //! | `advice` | `r`, and the loss gains `l * CE(teacher(s), policy(s))` |
 //!
 //! Shaping adds to the env reward instead of replacing part of it: that is what keeps the
@@ -32,7 +32,9 @@ pub mod preference;
 pub mod reward_model;
 pub mod teacher;
 
-pub use config::{FeedbackConfig, FeedbackMode, LabelerConfig, LambdaSchedule, PreferenceConfig};
+pub use config::{
+    FeedbackConfig, FeedbackMode, LabelerConfig, LambdaSchedule, PreferenceConfig, RewardSign,
+};
 pub use labeler::{Label, Labeler};
 pub use preference::{PreferenceError, PreferenceLearner, PreferenceStats, RolloutView};
 pub use teacher::{Teacher, TeacherError, TeacherView};

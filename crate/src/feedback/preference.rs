@@ -279,8 +279,8 @@ impl PreferenceLearner {
 
     /// Writes the reward model's reward for every row of `rollout` into `out`, normalised by
     /// the running mean and std of its outputs (Christiano et al. normalise the same way), so
-    /// that lambda blends it with the env reward on a known scale. Before the first label
-    /// the model knows nothing, and the reward is 0.
+    /// that lambda blends it with the env reward on a known scale, then given the configured
+    /// [`RewardSign`](super::config::RewardSign). Before the first label the model knows nothing, and the reward is 0.
     pub fn rewards(
         &mut self,
         rollout: &RolloutView,
@@ -316,6 +316,8 @@ impl PreferenceLearner {
         }
         self.reward_norm.update(&raw);
         self.reward_norm.normalize(&raw, out);
+        let sign = self.config.reward_sign;
+        out.iter_mut().for_each(|r| *r = sign.apply(*r));
         Ok(())
     }
 

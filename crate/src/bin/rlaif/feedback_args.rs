@@ -1,7 +1,7 @@
 //! The AI-feedback flags shared by `train` and `sweep`; each overrides the preset's value.
 
 use clap::Args;
-use rlaif::feedback::config::QuerySchedule;
+use rlaif::feedback::config::{QuerySchedule, RewardSign};
 use rlaif::feedback::{FeedbackConfig, FeedbackMode, LambdaSchedule};
 
 #[derive(Args, Clone, Debug, Default)]
@@ -32,6 +32,10 @@ pub struct FeedbackArgs {
     /// Preference mode: reward models in the ensemble.
     #[arg(long)]
     pub ensemble: Option<usize>,
+    /// Preference mode: centered, negative (every step costs: for goal-reaching tasks) or
+    /// positive (every step pays: for tasks where the episode ending is failure).
+    #[arg(long)]
+    pub reward_sign: Option<String>,
     /// Labeler rationality: sample labels with P = sigmoid(beta * (R_a - R_b)).
     #[arg(long)]
     pub labeler_beta: Option<f64>,
@@ -84,6 +88,9 @@ impl FeedbackArgs {
         }
         if let Some(x) = self.ensemble {
             p.ensemble = x;
+        }
+        if let Some(s) = &self.reward_sign {
+            p.reward_sign = RewardSign::parse(s)?;
         }
         let l = &mut config.labeler;
         if let Some(x) = self.labeler_beta {
