@@ -2,12 +2,9 @@
 //! blends its judgement into the environment's reward.
 //!
 //! - [`config`]: the feedback mode, lambda and its schedule, labeler and preference knobs
-//! - [`demos`]: demonstrations, their file format and the recorder
 //! - [`teacher`]: the `Teacher` trait, the built-in teachers and their registry
-//! - [`demos`]: demonstrations (the learned teacher's data), validated on load
-//! - [`labeler`]: the simulated AI labeler with B-Pref's noise knobs
-//! - [`reward_model`]: the Bradley-Terry reward model learned from its labels
-//! - [`preference`]: the per-update loop of preference mode (query, label, fit, reward)
+//! - [`demos`]: demonstrations (the learned teacher's data), their file format, validated on
+//!   load, and the recorder
 //! - [`labeler`]: the simulated AI labeler that compares segments, with B-Pref's noise knobs
 //! - [`reward_model`]: the Bradley-Terry reward model learned from the labels
 //! - [`preference`]: the preference mode's round per PPO update: query, label, train, reward
