@@ -86,6 +86,8 @@ const page = {
   viewer: null,
   charts: null,
   gpu: null,
+  /** The WebGPU run's latest snapshot `{ bytes, envSteps }`, to continue on the CPU if WebGPU fails. */
+  gpuSnapshot: null,
   client: null,
   // Training: the backend holding a session, the request in flight, and the last metrics.
   session: null,
@@ -337,7 +339,9 @@ function resetStats() {
 }
 
 function onWorkerMessage(m) {
-  if (m.type === "status") {
+  if (m.type === "snapshot") {
+    page.gpuSnapshot = { bytes: m.bytes, envSteps: m.envSteps };
+  } else if (m.type === "status") {
     setTrainStatus("compiling", m.text);
   } else if (m.type === "metrics") {
     const r = m.run;
@@ -438,13 +442,12 @@ async function train(updates) {
     try {
       reason = await page.client.run(backend, request);
     } catch (err) {
-      // WebGPU that does not start falls back to the CPU, with the reason on the badge.
-      const retry = request.config && backend === "gpu" && err instanceof WorkerFailure &&
+      // WebGPU that fails falls back to the CPU, with the reason on the badge.
+      const retry = backend === "gpu" && err instanceof WorkerFailure &&
         ["device", "load", "crash"].includes(err.stage);
       if (!retry) throw err;
-      backend = setBadge("cpu", `CPU — WebGPU failed: ${err.message}`);
-      resetStats();
-      reason = await page.client.run(backend, request);
+      backend = "cpu";
+      reason = await continueOnCpu(err, updates);
     }
     page.session = backend;
     const text = { finished: "Done: the run reached its total steps.", paused: "Paused.", stepped: "Paused after a step." };
@@ -463,6 +466,29 @@ async function train(updates) {
   }
 }
 
+/**
+ * After WebGPU failed: continues the run on the CPU from its latest snapshot (weights,
+ * statistics, counters and envs; Adam starts afresh), or, without one, starts it there anew.
+ */
+async function continueOnCpu(err, updates) {
+  const snapshot = err.midRun ? page.gpuSnapshot : null;
+  page.gpuSnapshot = null;
+  if (snapshot) {
+    try {
+      await page.client.request("cpu", { type: "import", bytes: snapshot.bytes }, "imported");
+      setBadge("cpu", `CPU — WebGPU failed (${err.message}); the run went on from step ${snapshot.envSteps}`);
+      setTrainStatus("training", `WebGPU failed: continuing on the CPU from step ${snapshot.envSteps}.`);
+      return await page.client.run("cpu", { updates });
+    } catch (importErr) {
+      // The snapshot did not load: start afresh below, saying both reasons.
+      err = new WorkerFailure(err.stage, `${err.message}; its snapshot did not load: ${importErr?.message ?? importErr}`, err.midRun);
+    }
+  }
+  setBadge("cpu", `CPU — WebGPU failed: ${err.message}`);
+  resetStats();
+  return page.client.run("cpu", { updates, config: buildConfig(), baseline: page.state.base });
+}
+
 async function stopTraining() {
   const running = page.inFlight;
   if (running) {
@@ -477,6 +503,7 @@ async function discardSession(text) {
   await stopTraining();
   await page.client.reset();
   page.session = null;
+  page.gpuSnapshot = null;
   resetStats();
   setTrainStatus("idle", text);
   // The canvas goes back to the random policy; the session has ended, so no late agent

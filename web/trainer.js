@@ -17,11 +17,15 @@ export async function detectWebGpu() {
   }
 }
 
-/** A failed request; `stage` is request, config, device, crash, load or train. */
+/**
+ * A failed request; `stage` is request, config, device, crash, load, train, export or import,
+ * and `midRun` whether the run had already sent metrics.
+ */
 export class WorkerFailure extends Error {
-  constructor(stage, message) {
+  constructor(stage, message, midRun = false) {
     super(message);
     this.stage = stage;
+    this.midRun = midRun;
   }
 }
 
@@ -79,7 +83,7 @@ export class TrainerClient {
           resolve(m.reason);
         } else if (m.type === "error") {
           finish();
-          reject(new WorkerFailure(sawMetrics ? "train" : m.stage, m.message));
+          reject(new WorkerFailure(m.stage, m.message, sawMetrics));
         } else {
           if (m.type === "metrics") sawMetrics = true;
           this.onMessage(m, backend);
@@ -91,7 +95,7 @@ export class TrainerClient {
         // A Rust panic leaves the module unusable: forget this worker.
         worker.terminate();
         this.workers.delete(backend);
-        reject(new WorkerFailure(sawMetrics ? "train" : "crash", event.message || "the worker crashed"));
+        reject(new WorkerFailure("crash", event.message || "the worker crashed", sawMetrics));
       };
       worker.addEventListener("message", onMessage);
       worker.addEventListener("error", onError);

@@ -160,7 +160,10 @@ fn the_last_episode_replays_through_a_fresh_env_to_the_same_return() {
         let mut frames = 0;
         let ret = rec.replay(fresh.as_mut(), |_| frames += 1).unwrap();
         assert_eq!(ret, rec.episode_return, "{env}");
-        assert!(frames >= 1 && rec.actions.len() % frames == 0, "{env}");
+        assert!(
+            frames >= 1 && rec.actions.len().is_multiple_of(frames),
+            "{env}"
+        );
 
         // Cut short, it no longer matches the env.
         let mut cut = rec.clone();
@@ -171,4 +174,23 @@ fn the_last_episode_replays_through_a_fresh_env_to_the_same_return() {
             assert!(err.to_string().contains("went on"), "{env}: {err}");
         }
     }
+}
+
+#[test]
+fn a_snapshot_resumes_with_the_same_weights_and_state_and_trains_on() {
+    let mut t = Trainer::new(config("CartPole-v1", 4_000), &cpu()).unwrap();
+    t.step_slice(1_000).unwrap();
+    let snapshot = rlaif::agent::ppo::block_on(t.snapshot_async()).unwrap();
+    // Another CPU backend, as a GPU run would move to the CPU.
+    let flex = CpuBackend::Flex.device();
+    let mut resumed = Trainer::resume(&snapshot, &flex, Some("CartPole-v1")).unwrap();
+    assert_eq!(weights(&resumed), weights(&t));
+    assert_eq!(resumed.env_steps(), t.env_steps());
+    assert_eq!(resumed.episodes(), t.episodes());
+    assert_eq!(resumed.updates(), t.updates());
+    // Without the optimizer state it is not the full checkpoint, but it trains on.
+    let full = t.checkpoint().unwrap();
+    assert!(snapshot.len() < full.len());
+    resumed.run().unwrap();
+    assert_eq!(resumed.env_steps(), 4_000);
 }

@@ -148,3 +148,53 @@ for (const run of runs) {
     }
   });
 }
+
+// A GPU that is lost mid-run: the WebGPU worker dies (here an uncaught error thrown inside it,
+// which is how a panic there reaches the page too). The page must continue the same run on the
+// CPU from the worker's last snapshot, not start over, and say so on the badge.
+test("WebGPU lost mid-run: the run goes on on the CPU from its last snapshot", { timeout: 7 * 60_000 }, async () => {
+  const site = await openSite(WEBGPU_ARGS);
+  try {
+    const { page } = site;
+    await page.goto(`${site.origin}/#v=1&env=CartPole-v1&backend=gpu&base=0&seed=2`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="backend-badge"]').dataset.ready === "1");
+    await page.click(byId("play"));
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="stat-updates"]').textContent) >= 3,
+      null,
+      { timeout: 5 * 60_000, polling: 250 },
+    );
+    assert.equal(await page.getAttribute(byId("backend-badge"), "data-backend"), "gpu");
+    const gpuWorker = page.workers().find((w) => w.url().includes("train-gpu"));
+    assert.ok(gpuWorker, `no WebGPU worker among ${page.workers().map((w) => w.url()).join(", ")}`);
+    await gpuWorker.evaluate(() => {
+      setTimeout(() => {
+        throw new Error("simulated GPU loss");
+      }, 0);
+    });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="backend-badge"]').dataset.backend === "cpu",
+      null,
+      { timeout: 60_000 },
+    );
+    const badge = (await page.textContent(byId("backend-badge"))).trim();
+    const resumedAt = Number(badge.match(/went on from step (\d+)$/)?.[1]);
+    assert.match(badge, /^CPU — WebGPU failed \(.*simulated GPU loss.*\); the run went on from step \d+$/);
+    assert.ok(resumedAt >= 256, `resumed at step ${resumedAt}`);
+    // Training goes on from there on the CPU, counting on from the snapshot's steps.
+    await page.waitForFunction(
+      (from) => Number(document.querySelector('[data-testid="stat-env-steps"]').textContent) >= from + 10 * 256,
+      resumedAt,
+      { timeout: 60_000, polling: 250 },
+    );
+    await page.click(byId("pause"));
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "paused");
+    const notice = await page.$eval(byId("notice"), (n) => (n.hidden ? null : n.textContent));
+    assert.equal(notice, null, `the page reported: ${notice}`);
+    assert.deepEqual(site.pageErrors, []);
+    assert.deepEqual(site.consoleErrors.filter((e) => !e.includes("simulated GPU loss")), []);
+    assert.deepEqual(site.foreignRequests, []);
+  } finally {
+    await site.close();
+  }
+});

@@ -8,6 +8,7 @@
 //! - [`rng`]: the checkpointable random generator
 
 pub mod distribution;
+pub mod host_copy;
 pub mod nets;
 pub mod normalize;
 pub mod ppo;

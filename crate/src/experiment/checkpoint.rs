@@ -8,6 +8,10 @@
 //! function of its seed and actions, which also restores the envs' own generators).
 //!
 //! On the CPU a resumed run continues exactly as the uninterrupted one would.
+//!
+//! [`Trainer::snapshot_async`] writes the same format from any device, reading the weights
+//! back asynchronously, but with an empty optimizer section: a run resumed from it starts
+//! Adam afresh. It is how a run leaves a GPU that is failing.
 
 use super::config::ExperimentConfig;
 use super::trainer::{TrainError, Trainer};
@@ -43,6 +47,8 @@ pub enum CheckpointError {
     Mismatch(String),
     #[error("cannot checkpoint this run: {0}")]
     Unsupported(String),
+    #[error("cannot read the run back from its device: {0}")]
+    Device(String),
 }
 
 fn corrupt(what: &str) -> CheckpointError {
@@ -136,6 +142,37 @@ impl<'a> R<'a> {
 impl Trainer {
     /// The whole run as bytes (see the module docs). Call between slices.
     pub fn checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
+        self.check_checkpointable()?;
+        let model = self
+            .ppo
+            .model
+            .clone()
+            .into_record()
+            .into_bytes()
+            .map_err(|e| CheckpointError::Corrupt(format!("weights: {e}")))?;
+        let optim = self
+            .ppo
+            .optim
+            .into_bytes()
+            .map_err(|e| CheckpointError::Corrupt(format!("optimizer: {e}")))?;
+        self.write_checkpoint(&model, &optim)
+    }
+
+    /// [`Trainer::checkpoint`] for a device that reads back only asynchronously (WebGPU in a
+    /// browser), without the Adam state (see the module docs). Call between slices.
+    pub async fn snapshot_async(&self) -> Result<Vec<u8>, CheckpointError> {
+        self.check_checkpointable()?;
+        let cpu = crate::backend::DEFAULT_CPU.device().autodiff();
+        let model = crate::agent::host_copy::host_copy(&self.ppo.model, &cpu)
+            .await
+            .map_err(CheckpointError::Device)?
+            .into_record()
+            .into_bytes()
+            .map_err(|e| CheckpointError::Corrupt(format!("weights: {e}")))?;
+        self.write_checkpoint(&model, &[])
+    }
+
+    fn check_checkpointable(&self) -> Result<(), CheckpointError> {
         if self.feedback.as_ref().is_some_and(|fb| fb.is_preference()) {
             return Err(CheckpointError::Unsupported(
                 "preference-mode runs are not checkpointed yet (their labels and reward model \
@@ -143,6 +180,11 @@ impl Trainer {
                     .into(),
             ));
         }
+        Ok(())
+    }
+
+    /// The checkpoint with these weight and optimizer records (the latter empty: not saved).
+    fn write_checkpoint(&self, model: &[u8], optim: &[u8]) -> Result<Vec<u8>, CheckpointError> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
@@ -152,20 +194,8 @@ impl Trainer {
             out.extend_from_slice(body);
         };
         section(CONFIG, self.config.to_json().as_bytes());
-        let model = self
-            .ppo
-            .model
-            .clone()
-            .into_record()
-            .into_bytes()
-            .map_err(|e| CheckpointError::Corrupt(format!("weights: {e}")))?;
-        section(MODEL, &model);
-        let optim = self
-            .ppo
-            .optim
-            .into_bytes()
-            .map_err(|e| CheckpointError::Corrupt(format!("optimizer: {e}")))?;
-        section(OPTIM, &optim);
+        section(MODEL, model);
+        section(OPTIM, optim);
         let mut w = W::default();
         if let Some(n) = &self.norm {
             w.f64s(&n.mean);
@@ -260,10 +290,14 @@ impl Trainer {
             .clone()
             .try_load_record(record)
             .map_err(|e| CheckpointError::Mismatch(format!("weights: {e}")))?;
-        let optim = std::mem::replace(&mut t.ppo.optim, burn::optim::AdamConfig::new().init());
-        t.ppo.optim = optim
-            .from_bytes(Bytes::from_bytes_vec(get(OPTIM, "optimizer")?.b.to_vec()))
-            .map_err(|e| CheckpointError::Corrupt(format!("optimizer: {e}")))?;
+        // An empty optimizer section is a snapshot's: Adam starts afresh.
+        let optim_bytes = get(OPTIM, "optimizer")?.b;
+        if !optim_bytes.is_empty() {
+            let optim = std::mem::replace(&mut t.ppo.optim, burn::optim::AdamConfig::new().init());
+            t.ppo.optim = optim
+                .from_bytes(Bytes::from_bytes_vec(optim_bytes.to_vec()))
+                .map_err(|e| CheckpointError::Corrupt(format!("optimizer: {e}")))?;
+        }
         t.refresh_policy();
 
         let mut r = get(NORM, "normaliser")?;

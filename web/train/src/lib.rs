@@ -28,6 +28,7 @@ pub fn start(kind: BackendKind) {
         devices: device::Devices::default(),
         pause: Cell::new(false),
         running: Cell::new(false),
+        last_snapshot: Cell::new(Some(f64::NEG_INFINITY)),
         session: RefCell::new(None),
     });
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
@@ -46,6 +47,9 @@ struct Worker {
     /// Set by a `pause` message; the run ends after its current slice.
     pause: Cell<bool>,
     running: Cell<bool>,
+    /// WebGPU worker: when the last snapshot was posted (ms), or `None` once snapshots failed
+    /// (a preference run cannot be saved); see [`Worker::post_snapshot`].
+    last_snapshot: Cell<Option<f64>>,
     /// Taken out while a run is in progress, put back when it ends.
     session: RefCell<Option<Session>>,
 }
@@ -103,6 +107,32 @@ impl Worker {
         }
     }
 
+    /// Posts a `snapshot` of the run (after the first update, then at most every few
+    /// seconds): if WebGPU fails later, the page continues the run on the CPU from it.
+    async fn post_snapshot(&self, session: &Session) {
+        const EVERY_MS: f64 = 5_000.0;
+        let Some(last) = self.last_snapshot.get() else {
+            return;
+        };
+        let now = js_sys::Date::now();
+        if now - last < EVERY_MS {
+            return;
+        }
+        match session.snapshot().await {
+            Ok(bytes) => {
+                self.last_snapshot.set(Some(now));
+                let (_, env_steps) = session.describe();
+                post(&[
+                    ("type", "snapshot".into()),
+                    ("bytes", js_sys::Uint8Array::from(&bytes[..]).into()),
+                    ("envSteps", (env_steps as f64).into()),
+                ]);
+            }
+            // Not fatal: without a snapshot a failing GPU restarts the run on the CPU.
+            Err(_) => self.last_snapshot.set(None),
+        }
+    }
+
     /// Posts the session's checkpoint as `exported`, or an `export` error saying why not.
     fn export(&self) {
         let result = match (self.kind, self.session.borrow().as_ref()) {
@@ -155,6 +185,7 @@ impl Worker {
                 ]);
             }
             *self.session.borrow_mut() = Some(session);
+            self.last_snapshot.set(Some(f64::NEG_INFINITY));
         }
         let mut session = self
             .session
@@ -180,6 +211,9 @@ impl Worker {
             }
             let metrics = session.step().await.map_err(Failure::Train)?;
             post_object(&metrics);
+            if self.kind == BackendKind::Gpu {
+                self.post_snapshot(session).await;
+            }
             yield_to_event_loop().await;
         }
         Ok(if session.finished() {

@@ -13,6 +13,8 @@
 //!
 //! Worker to page: `ready`, `device` (backend and device name), `status` (text to show),
 //! `exported` (`bytes`, `envId`, `envSteps`), `imported` (`config` JSON and the run's totals),
+//! `snapshot` (WebGPU worker: `bytes`, `envSteps`, the run to continue on the CPU should the
+//! GPU fail),
 //! `metrics` (`run` and, when racing, `baseline`: totals, means, new curve points and the
 //! latest finished episode of the first env as `episode: { number, seed (BigInt), actions,
 //! episodeReturn }`, sent once, for the page to replay; feedback

@@ -178,6 +178,16 @@ impl Session {
         self.run.trainer.checkpoint().map_err(|e| e.to_string())
     }
 
+    /// The main run as a snapshot (any device, without the Adam state), so the page can move
+    /// it to the CPU if this device fails later.
+    pub async fn snapshot(&self) -> Result<Vec<u8>, String> {
+        self.run
+            .trainer
+            .snapshot_async()
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// The `imported` message: the run's config and totals.
     pub fn imported_message(&self) -> js_sys::Object {
         let t = &self.run.trainer;
