@@ -88,6 +88,8 @@ const page = {
   gpu: null,
   /** The WebGPU run's latest snapshot `{ bytes, envSteps }`, to continue on the CPU if WebGPU fails. */
   gpuSnapshot: null,
+  /** Whether the canvas takes the session's agent episodes (off once the session is ending). */
+  replays: false,
   client: null,
   // Training: the backend holding a session, the request in flight, and the last metrics.
   session: null,
@@ -355,7 +357,7 @@ function onWorkerMessage(m) {
     }
     page.charts.returns.extend(page.charts.series.run, r.curve);
     // The agent's latest episode replaces the random policy on the canvas.
-    if (r.episode && page.viewer?.envId === page.state.env) {
+    if (r.episode && page.replays && page.viewer?.envId === page.state.env) {
       const e = r.episode;
       page.viewer.replay(e.seed, e.actions, e.number, e.episodeReturn);
       if (!page.playing) drawRollout();
@@ -435,6 +437,7 @@ async function train(updates) {
     if (backend === null) {
       backend = await chooseBackend();
       request = { updates, config: buildConfig(), baseline: page.state.base };
+      page.replays = true;
       resetStats();
       setTrainStatus(backend === "gpu" ? "compiling" : "starting", `Loading the ${backend === "gpu" ? "WebGPU" : "CPU"} trainer…`);
     }
@@ -499,6 +502,12 @@ async function stopTraining() {
 
 /** Ends the session (settings changed or Reset): the next Play starts afresh. */
 async function discardSession(text) {
+  // The canvas goes back to the random policy at once, and ignores agent episodes that the
+  // ending run still sends.
+  page.replays = false;
+  page.viewer?.reset(page.anim.viewerSeed);
+  page.anim.holdUntil = 0;
+  drawRollout();
   setPlaying(false);
   await stopTraining();
   await page.client.reset();
@@ -506,11 +515,6 @@ async function discardSession(text) {
   page.gpuSnapshot = null;
   resetStats();
   setTrainStatus("idle", text);
-  // The canvas goes back to the random policy; the session has ended, so no late agent
-  // episode arrives after this.
-  page.viewer?.reset(page.anim.viewerSeed);
-  page.anim.holdUntil = 0;
-  drawRollout();
 }
 
 // --- controls ------------------------------------------------------------------------------
@@ -623,6 +627,7 @@ async function importAgent(file) {
   makeViewer();
   resetStats();
   page.session = "cpu";
+  page.replays = true;
   setBadge("cpu", "CPU — imported run");
   ui.stats.episodes.textContent = String(m.episodes);
   ui.stats.envSteps.textContent = String(m.envSteps);
