@@ -26,12 +26,16 @@ const MIME = {
   ".json": "application/json",
 };
 
-/** Serves files under `root`; anything outside it or missing is a 404. */
-export function serve(root) {
+/**
+ * Serves files under `root` at URL path `prefix` (a folder, e.g. `/course/rl/`); anything
+ * outside either, or missing, is a 404.
+ */
+export function serve(root, prefix = "/") {
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url, "http://localhost");
-      let rel = decodeURIComponent(url.pathname);
+      if (!url.pathname.startsWith(prefix)) throw new Error("outside the prefix");
+      let rel = "/" + decodeURIComponent(url.pathname.slice(prefix.length));
       if (rel.endsWith("/")) rel += "index.html";
       const file = path.resolve(root, "." + rel);
       if (!file.startsWith(root + path.sep)) throw new Error("outside root");
@@ -64,14 +68,15 @@ export const BASE_ARGS = [
 export const WEBGPU_ARGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"];
 
 /**
- * Serves the built site and opens it in a fresh headless Chromium with `extraArgs`.
- * Returns `{ origin, page, consoleErrors, pageErrors, foreignRequests, close }`.
+ * Serves the built site at `prefix` and opens it in a fresh headless Chromium with
+ * `extraArgs`. Returns `{ origin, page, consoleErrors, pageErrors, foreignRequests,
+ * failedRequests, close }`.
  */
-export async function openSite(extraArgs = []) {
+export async function openSite(extraArgs = [], prefix = "/") {
   await fs.access(path.join(distDir, "index.html")).catch(() => {
     throw new Error(`no built page at ${distDir}; run \`trunk build\` first (or set DIST_DIR)`);
   });
-  const server = await serve(distDir);
+  const server = await serve(distDir, prefix);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profileDir = await fs.mkdtemp(path.join(os.tmpdir(), "rlaif-e2e-"));
   const context = await chromium.launchPersistentContext(profileDir, {
@@ -86,6 +91,8 @@ export async function openSite(extraArgs = []) {
     consoleErrors: [],
     pageErrors: [],
     foreignRequests: [],
+    /** Same-origin requests answered with an error status. */
+    failedRequests: [],
     async close() {
       await context.close();
       await new Promise((resolve) => server.close(resolve));
@@ -94,6 +101,9 @@ export async function openSite(extraArgs = []) {
   };
   context.on("request", (req) => {
     if (new URL(req.url()).origin !== origin) site.foreignRequests.push(req.url());
+  });
+  context.on("response", (res) => {
+    if (res.status() >= 400) site.failedRequests.push(`${res.status()} ${res.url()}`);
   });
   site.page = context.pages()[0] ?? (await context.newPage());
   site.page.on("console", (msg) => {

@@ -321,6 +321,27 @@ test("export downloads the agent; importing it continues the run; a bad file is 
   await other.close();
 });
 
+test("the built site works from a subfolder of a static host", async () => {
+  const sub = await openSite([], "/courses/rl/playground/");
+  try {
+    const page = sub.page;
+    await page.goto(`${sub.origin}/courses/rl/playground/#v=1&env=Grid-Empty-8x8-v0&backend=cpu&seed=2`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="backend-badge"]').dataset.ready === "1");
+    assert.equal(await page.inputValue(byId("env-select")), "Grid-Empty-8x8-v0");
+    await page.click(byId("step"));
+    await page.waitForFunction(() =>
+      ["paused", "error"].includes(document.querySelector('[data-testid="train-status"]').dataset.state));
+    assert.equal(await notice(page), null);
+    assert.equal(await page.textContent(byId("stat-updates")), "1");
+    assert.deepEqual(sub.failedRequests, []);
+    assert.deepEqual(sub.consoleErrors, []);
+    assert.deepEqual(sub.pageErrors, []);
+    assert.deepEqual(sub.foreignRequests, []);
+  } finally {
+    await sub.close();
+  }
+});
+
 test("no console errors, page errors or requests to other origins", () => {
   assert.deepEqual(site.consoleErrors, []);
   assert.deepEqual(site.pageErrors, []);
