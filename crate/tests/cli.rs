@@ -319,6 +319,37 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
         summary["labels_used"].as_u64().is_some_and(|n| n >= 10),
         "{summary}"
     );
+    assert_eq!(summary["reward_model"], "step");
+    let out = rlaif(
+        &[
+            "train",
+            "--env",
+            "Grid-Empty-8x8-v0",
+            "--steps",
+            "2048",
+            "--feedback",
+            "preference",
+            "--reward-model",
+            "potential",
+            "--labels-per-update",
+            "10",
+            "--json",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(summary["reward_model"], "potential");
+    assert!(
+        summary["labels_used"].as_u64().is_some_and(|n| n >= 10),
+        "{summary}"
+    );
+    // Its rewards are added after each rollout, when the episodes were already reported.
+    assert!(summary["final_mean_ai_return"].is_null(), "{summary}");
     for (flags, needle) in [
         (&["--feedback", "telepathy"][..], "unknown feedback mode"),
         (&["--feedback", "direct", "--lambda", "1.5"][..], "lambda"),
@@ -333,6 +364,10 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
         (
             &["--feedback", "preference", "--labeler-mistake", "2"][..],
             "mistake",
+        ),
+        (
+            &["--feedback", "preference", "--reward-model", "phi"][..],
+            "reward model",
         ),
     ] {
         let mut args = vec!["train", "--env", "CartPole-v1", "--steps", "64"];

@@ -26,6 +26,14 @@ pub struct RolloutBuffer {
     pub rewards: Vec<f32>,
     /// The episode ended at this step (terminated or truncated).
     pub dones: Vec<bool>,
+    /// The episode ended at this step in a terminal state (the rest of `dones` are
+    /// truncations).
+    pub terminated: Vec<bool>,
+    /// Rows of this rollout where an episode was truncated, ascending, and the final
+    /// observation of each (network input, as `obs`): the state after those steps, which a
+    /// learned potential reads.
+    pub truncated_rows: Vec<usize>,
+    pub truncated_obs: Vec<f32>,
     /// Value of the final observation where the episode was truncated but not terminated
     /// (0 elsewhere): the return is bootstrapped from it.
     pub bootstrap: Vec<f32>,
@@ -66,6 +74,9 @@ impl RolloutBuffer {
             values: vec![0.0; rows],
             rewards: vec![0.0; rows],
             dones: vec![false; rows],
+            terminated: vec![false; rows],
+            truncated_rows: Vec::new(),
+            truncated_obs: Vec::new(),
             bootstrap: vec![0.0; rows],
             advantages: vec![0.0; rows],
             returns: vec![0.0; rows],
@@ -94,6 +105,8 @@ impl RolloutBuffer {
 
     pub fn clear(&mut self) {
         self.len = 0;
+        self.truncated_rows.clear();
+        self.truncated_obs.clear();
     }
 
     /// Range of rows for step `t`.

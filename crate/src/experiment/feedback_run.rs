@@ -10,8 +10,8 @@ use crate::agent::ActionSpec;
 use crate::agent::rollout::RolloutBuffer;
 use crate::env::{Action, Env, Step, VecEnv};
 use crate::feedback::{
-    FeedbackConfig, FeedbackMode, PreferenceError, PreferenceLearner, PreferenceStats, RolloutView,
-    Teacher, TeacherView,
+    FeedbackConfig, FeedbackMode, NextStates, PreferenceError, PreferenceLearner, PreferenceStats,
+    RolloutView, Teacher, TeacherView,
 };
 
 /// What a checkpoint keeps of a [`FeedbackRun`] (the teacher itself is rebuilt).
@@ -49,6 +49,10 @@ pub(crate) struct FeedbackRun {
     preference: Option<PreferenceLearner>,
     /// The reward model's reward for each env's current step (preference mode).
     model_reward: Vec<f32>,
+    /// Preference mode with a learned potential: its rewards are added after the rollout.
+    potential: bool,
+    /// The potential's shaping term of every rollout row (scratch).
+    potential_terms: Vec<f32>,
     /// What the last preference round did.
     last_round: PreferenceStats,
 }
@@ -77,7 +81,10 @@ impl FeedbackRun {
             )?),
             _ => None,
         };
+        let potential = preference.as_ref().is_some_and(|p| p.is_potential());
         let mut run = Self {
+            potential,
+            potential_terms: Vec::new(),
             lambda: config.lambda_at(0),
             config,
             teacher,
@@ -109,22 +116,44 @@ impl FeedbackRun {
         let Some(pref) = &mut self.preference else {
             return Ok(());
         };
+        if self.potential {
+            // Its rewards need the state after each step: see `after_rollout`.
+            return Ok(());
+        }
         let view = rollout_view(buf, buf.step_rows(t));
         pref.rewards(&view, &mut self.model_reward)
     }
 
     /// Preference mode: asks this update's labels on the full rollout and fits the reward
-    /// model. `progress` is the share of the run done.
+    /// model; with a learned potential, then adds `lambda * (gamma * h(s') - h(s))` to every
+    /// reward of the rollout. `last_obs` is the network input after the last stored step,
+    /// `progress` the share of the run done.
     pub(crate) fn after_rollout(
         &mut self,
-        buf: &RolloutBuffer,
+        buf: &mut RolloutBuffer,
+        last_obs: &[f32],
         progress: f64,
     ) -> Result<(), PreferenceError> {
         let Some(pref) = &mut self.preference else {
             return Ok(());
         };
-        let view = rollout_view(buf, 0..buf.len * buf.n_envs);
+        let rows = buf.len * buf.n_envs;
+        let mut view = rollout_view(buf, 0..rows);
+        view.next = Some(NextStates {
+            terminated: &buf.terminated[..rows],
+            truncated_rows: &buf.truncated_rows,
+            truncated_obs: &buf.truncated_obs,
+            last_obs,
+        });
         self.last_round = pref.after_rollout(&view, progress.clamp(0.0, 1.0))?;
+        if self.potential {
+            self.potential_terms.resize(rows, 0.0);
+            pref.potential_rewards(&view, self.gamma, &mut self.potential_terms)?;
+            let l = self.lambda as f32;
+            for (r, f) in buf.rewards[..rows].iter_mut().zip(&self.potential_terms) {
+                *r += l * f;
+            }
+        }
         Ok(())
     }
 
@@ -257,6 +286,10 @@ impl FeedbackRun {
     /// mode), adds the signal to the episode's AI return, and returns the reward PPO sees.
     pub(crate) fn blend(&mut self, i: usize, env_reward: f64) -> f64 {
         let l = self.lambda;
+        if self.potential {
+            // The potential's term is added once the rollout is complete.
+            return env_reward;
+        }
         let signal = match self.config.mode {
             FeedbackMode::Preference => self.model_reward[i] as f64,
             _ => self.signal[i],
@@ -273,7 +306,10 @@ impl FeedbackRun {
     pub(crate) fn finish_episode(&mut self, i: usize) -> Option<f64> {
         self.final_ai_return[i] = self.ai_return[i];
         self.ai_return[i] = 0.0;
-        (self.config.mode != FeedbackMode::Advice).then_some(self.final_ai_return[i])
+        // A learned potential's rewards are known only after the rollout, when its episodes
+        // have been reported: no AI return for them.
+        (self.config.mode != FeedbackMode::Advice && !self.potential)
+            .then_some(self.final_ai_return[i])
     }
 
     /// Share of steps this rollout where the agent took the teacher's choice.
@@ -294,6 +330,7 @@ fn rollout_view(buf: &RolloutBuffer, rows: std::ops::Range<usize>) -> RolloutVie
         env_rewards: &buf.env_rewards[rows.clone()],
         teacher_scores: &buf.teacher_scores[rows.clone()],
         dones: &buf.dones[rows],
+        next: None,
     }
 }
 

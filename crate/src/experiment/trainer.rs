@@ -423,6 +423,7 @@ impl Trainer {
             };
             let done = self.env.done(i);
             self.buf.dones[row] = done;
+            self.buf.terminated[row] = self.env.terminated[i];
             self.buf.bootstrap[row] = 0.0;
             let a = match self.action {
                 ActionSpec::Discrete { .. } => &[self.discrete[i] as f32][..],
@@ -451,6 +452,10 @@ impl Trainer {
                 let raw = self.final_obs.clone();
                 norm.normalize(&raw, &mut self.final_obs);
             }
+            self.buf
+                .truncated_rows
+                .extend_from_slice(&self.truncated_rows);
+            self.buf.truncated_obs.extend_from_slice(&self.final_obs);
             let values = self.ppo.values_async(&self.final_obs).await;
             for (&row, v) in self.truncated_rows.iter().zip(values) {
                 self.buf.bootstrap[row] = v;
@@ -522,7 +527,7 @@ impl Trainer {
         }
         if let Some(fb) = &mut self.feedback {
             let progress = self.env_steps as f64 / self.config.total_steps as f64;
-            fb.after_rollout(&self.buf, progress)?;
+            fb.after_rollout(&mut self.buf, &last_obs, progress)?;
         }
         let last_values = self.ppo.values_async(&last_obs).await;
         self.buf.compute_gae(

@@ -248,6 +248,40 @@ fn log_sigmoid(x: f32) -> f32 {
     }
 }
 
+/// The shape of the preference mode's reward model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RewardModelKind {
+    /// `r_hat(s, a)` per step; a segment's predicted return is the sum over its steps.
+    #[default]
+    Step,
+    /// A learned potential `h(s)`: a step's reward is `gamma * h(s') - h(s)`, with
+    /// `h(terminal) = 0`, and a segment's predicted return `h(s_end) - h(s_start)`. For
+    /// labelers that score progress: their segment return only depends on the segment's
+    /// ends, which a per-step model has to learn from many labels. PPO sees the reward added
+    /// to the env's, as in shaping, so it cannot be farmed through cycles and keeps the
+    /// optimal policy (Ng et al. 1999).
+    Potential,
+}
+
+impl RewardModelKind {
+    pub const ALL: [RewardModelKind; 2] = [RewardModelKind::Step, RewardModelKind::Potential];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RewardModelKind::Step => "step",
+            RewardModelKind::Potential => "potential",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| format!("unknown reward model {name:?}: expected step or potential"))
+    }
+}
+
 /// The preference mode's knobs: the label budget, segments, and the reward model.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -266,8 +300,12 @@ pub struct PreferenceConfig {
     pub learning_rate: f64,
     /// Passes over all labels so far after each query round.
     pub epochs: usize,
-    /// The sign of the reward PPO sees (see [`RewardSign`]).
+    /// The sign of the reward PPO sees (see [`RewardSign`]); for the potential model, the
+    /// range of `h`: `negative` keeps `h <= 0 = h(terminal)`, so ending is worth at least as
+    /// much as any state, `positive` keeps `h >= 0`, so it is worth at most as much.
     pub reward_sign: RewardSign,
+    /// Per-step reward or learned potential (see [`RewardModelKind`]).
+    pub reward_model: RewardModelKind,
 }
 
 impl Default for PreferenceConfig {
@@ -282,6 +320,7 @@ impl Default for PreferenceConfig {
             learning_rate: 3e-4,
             epochs: 4,
             reward_sign: RewardSign::Centered,
+            reward_model: RewardModelKind::Step,
         }
     }
 }
@@ -449,6 +488,21 @@ mod tests {
         let c: PreferenceConfig = serde_json::from_str(r#"{"reward_sign":"negative"}"#).unwrap();
         assert_eq!(c.reward_sign, RewardSign::Negative);
         assert!(serde_json::from_str::<PreferenceConfig>(r#"{"reward_sign":"down"}"#).is_err());
+    }
+
+    #[test]
+    fn reward_model_kinds_parse_and_default_to_step() {
+        assert_eq!(
+            PreferenceConfig::default().reward_model,
+            RewardModelKind::Step
+        );
+        for kind in RewardModelKind::ALL {
+            assert_eq!(RewardModelKind::parse(kind.name()), Ok(kind));
+        }
+        assert!(RewardModelKind::parse("Potential").is_err());
+        let c: PreferenceConfig = serde_json::from_str(r#"{"reward_model":"potential"}"#).unwrap();
+        assert_eq!(c.reward_model, RewardModelKind::Potential);
+        assert!(serde_json::from_str::<PreferenceConfig>(r#"{"reward_model":"phi"}"#).is_err());
     }
 
     #[test]

@@ -17,9 +17,10 @@
 //! | `direct` | `(1 - l) * r + l * score(s, a, s')` |
 //! | `shaping` | `r + l * (gamma * Phi(s') - Phi(s))`, with `Phi(terminal) = 0` |
 //! | `preference` | `(1 - l) * r + l * rhat(s, a)`, the reward model's normalised output, signed by `reward_sign` |
+//! | `preference`, `reward_model: potential` | `r + l * (gamma * h(s') - h(s))`, the learned potential `h` scaled to unit std over the labelled states, `h(terminal) = 0` |
 //! | `advice` | `r`, and the loss gains `l * CE(teacher(s), policy(s))` |
 //!
-//! Shaping adds to the env reward instead of replacing part of it: that is what keeps the
+//! Shaping (and the learned potential) adds to the env reward instead of replacing part of it: that is what keeps the
 //! optimal policy unchanged (Ng et al. 1999), even for a wrong teacher.
 
 pub mod config;
@@ -30,8 +31,11 @@ pub mod reward_model;
 pub mod teacher;
 
 pub use config::{
-    FeedbackConfig, FeedbackMode, LabelerConfig, LambdaSchedule, PreferenceConfig, RewardSign,
+    FeedbackConfig, FeedbackMode, LabelerConfig, LambdaSchedule, PreferenceConfig, RewardModelKind,
+    RewardSign,
 };
 pub use labeler::{Label, Labeler};
-pub use preference::{PreferenceError, PreferenceLearner, PreferenceStats, RolloutView};
+pub use preference::{
+    NextStates, PreferenceError, PreferenceLearner, PreferenceStats, RolloutView,
+};
 pub use teacher::{Teacher, TeacherError, TeacherView};

@@ -3,14 +3,18 @@
 //! and hand PPO the reward model's normalised reward (Christiano et al. 2017; with an AI
 //! labeler, Lee et al. 2023).
 //!
+//! With `reward_model: potential` the model is a potential `h(s)` and PPO's extra reward is
+//! `gamma * h(s') - h(s)`, computed once the rollout is complete (a step's reward needs the
+//! state after it), by [`PreferenceLearner::potential_rewards`].
+//!
 //! Budget accounting: every query asked counts against `label_budget`, including those the
 //! labeler skips. A skip is an answer the labeler gave ("can't tell"), and counting it keeps
 //! the cost of a skip threshold visible, as in B-Pref.
 
-use super::config::{LabelerConfig, PreferenceConfig, QuerySchedule};
+use super::config::{LabelerConfig, PreferenceConfig, QuerySchedule, RewardModelKind};
 use super::labeler::{Label, Labeler};
 use super::reward_model::{
-    LabelledPair, NonFiniteRewardLoss, RewardModelConfig, RewardModelTrainer, feature_dim,
+    Head, LabelledPair, NonFiniteRewardLoss, RewardModelConfig, RewardModelTrainer, feature_dim,
     push_features,
 };
 use crate::agent::ActionSpec;
@@ -42,6 +46,22 @@ pub struct RolloutView<'a> {
     pub teacher_scores: &'a [f32],
     /// The episode ended at this step, `[rows]`.
     pub dones: &'a [bool],
+    /// The states after the steps, which the potential model needs (the step model does not).
+    pub next: Option<NextStates<'a>>,
+}
+
+/// Where the state after each row of a [`RolloutView`] is: the next row of its env, or, at
+/// an episode's end or the rollout's end, what these hold.
+#[derive(Clone, Copy, Debug)]
+pub struct NextStates<'a> {
+    /// The episode ended at this row in a terminal state (its potential is 0), `[rows]`.
+    pub terminated: &'a [bool],
+    /// Rows where the episode was cut off by a time limit (done, not terminated), ascending.
+    pub truncated_rows: &'a [usize],
+    /// The last observation of each truncated episode, `[truncated_rows.len(), obs_dim]`.
+    pub truncated_obs: &'a [f32],
+    /// The observation after each env's last stored step, `[n_envs, obs_dim]`.
+    pub last_obs: &'a [f32],
 }
 
 impl RolloutView<'_> {
@@ -78,6 +98,68 @@ impl RolloutView<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Checks [`RolloutView::next`], which the potential model needs.
+    fn check_next(&self) -> Result<NextStates<'_>, PreferenceError> {
+        let bad = |msg: String| Err(PreferenceError::BadInput(msg));
+        let Some(next) = self.next else {
+            return bad("the potential reward model needs the states after each step".into());
+        };
+        let rows = self.rows();
+        if next.terminated.len() != rows {
+            return bad(format!(
+                "rollout terminated has {} values, expected {rows}",
+                next.terminated.len()
+            ));
+        }
+        if next.last_obs.len() != self.n_envs * self.obs_dim {
+            return bad(format!(
+                "rollout last_obs has {} values, expected {}",
+                next.last_obs.len(),
+                self.n_envs * self.obs_dim
+            ));
+        }
+        if next.truncated_obs.len() != next.truncated_rows.len() * self.obs_dim {
+            return bad(format!(
+                "{} truncated rows but {} final observation values",
+                next.truncated_rows.len(),
+                next.truncated_obs.len()
+            ));
+        }
+        if !next.truncated_rows.is_sorted() {
+            return bad("truncated rows must be ascending".into());
+        }
+        for row in 0..rows {
+            let truncated = next.truncated_rows.binary_search(&row).is_ok();
+            let terminated = next.terminated[row];
+            if self.dones[row] != (terminated || truncated) || (terminated && truncated) {
+                return bad(format!(
+                    "row {row}: done {}, terminated {terminated}, truncated {truncated}",
+                    self.dones[row]
+                ));
+            }
+        }
+        Ok(next)
+    }
+
+    /// The observation after `row`, `None` when the row ended in a terminal state. Expects a
+    /// view that passed [`RolloutView::check_next`].
+    fn next_obs<'s>(&'s self, next: &NextStates<'s>, row: usize) -> Option<&'s [f32]> {
+        let d = self.obs_dim;
+        if next.terminated[row] {
+            return None;
+        }
+        if let Ok(k) = next.truncated_rows.binary_search(&row) {
+            return Some(&next.truncated_obs[k * d..(k + 1) * d]);
+        }
+        let below = row + self.n_envs;
+        if below < self.rows() {
+            Some(&self.obs[below * d..(below + 1) * d])
+        } else {
+            let env = row % self.n_envs;
+            Some(&next.last_obs[env * d..(env + 1) * d])
+        }
     }
 }
 
@@ -137,6 +219,9 @@ pub struct PreferenceLearner {
     labeler_judged: u64,
     reward_norm: RunningNorm,
     features: Vec<f32>,
+    /// Potential model: the std of `h` over the labelled segments' states, which the
+    /// potential is divided by so that lambda weighs it on a known scale.
+    potential_scale: f32,
 }
 
 impl PreferenceLearner {
@@ -150,22 +235,36 @@ impl PreferenceLearner {
     ) -> Result<Self, PreferenceError> {
         pref.validate().map_err(PreferenceError::BadInput)?;
         labeler.validate().map_err(PreferenceError::BadInput)?;
-        let d_input = feature_dim(obs_dim, action);
+        let potential = pref.reward_model == RewardModelKind::Potential;
+        // The potential judges states: the action does not enter it.
+        let d_input = if potential {
+            obs_dim
+        } else {
+            feature_dim(obs_dim, action)
+        };
         if d_input == 0 {
             return Err(PreferenceError::BadInput(
-                "the reward model needs at least one observation or action input".into(),
+                "the reward model needs at least one observation or action input (the potential \
+                 model: an observation)"
+                    .into(),
             ));
         }
         let model_config = RewardModelConfig::new(d_input)
             .with_hidden(pref.hidden)
             .with_ensemble(pref.ensemble);
+        let head = if potential {
+            Head::Potential(pref.reward_sign)
+        } else {
+            Head::Step
+        };
         Ok(Self {
             config: *pref,
             obs_dim,
             action,
             labeler: Labeler::new(*labeler, mix_seed(seed, 1)),
             oracle: Labeler::new(LabelerConfig::default(), mix_seed(seed, 2)),
-            model: RewardModelTrainer::new(&model_config, pref.learning_rate, mix_seed(seed, 3)),
+            model: RewardModelTrainer::new(&model_config, pref.learning_rate, mix_seed(seed, 3))
+                .with_head(head),
             pairs: Vec::new(),
             labels_used: 0,
             query_rng: AgentRng::new(mix_seed(seed, 4)),
@@ -174,11 +273,17 @@ impl PreferenceLearner {
             labeler_judged: 0,
             reward_norm: RunningNorm::new(1, REWARD_CLIP),
             features: Vec::new(),
+            potential_scale: 1.0,
         })
     }
 
     pub fn labels_used(&self) -> u64 {
         self.labels_used
+    }
+
+    /// Whether the model is a potential (rewards from [`PreferenceLearner::potential_rewards`]).
+    pub fn is_potential(&self) -> bool {
+        matches!(self.model.head(), Head::Potential(_))
     }
 
     /// Labelled pairs the reward model trains on (skips excluded).
@@ -210,6 +315,9 @@ impl PreferenceLearner {
         progress: f64,
     ) -> Result<PreferenceStats, PreferenceError> {
         rollout.check(self.obs_dim, self.action.stored_dim())?;
+        if self.is_potential() {
+            rollout.check_next()?;
+        }
         if !(0.0..=1.0).contains(&progress) {
             return Err(PreferenceError::BadInput(format!(
                 "run progress must be in [0, 1], got {progress}"
@@ -248,17 +356,24 @@ impl PreferenceLearner {
                     || (label == Label::Second && env_b > env_a);
                 self.labeler_agreed += u64::from(agrees);
             }
+            let (fa, ta) = self.segment_features(rollout, &segments, a);
+            let (fb, tb) = self.segment_features(rollout, &segments, b);
             let pair = LabelledPair {
-                len: segments.len,
-                a: self.segment_features(rollout, &segments, a),
-                b: self.segment_features(rollout, &segments, b),
+                len: self.rows_per_segment(&segments),
+                a: fa,
+                b: fb,
                 target,
+                terminal: [ta, tb],
             };
             self.pairs.push(pair);
             learned += 1;
         }
         let reward_model_loss = if learned > 0 {
-            Some(self.model.train(&self.pairs, self.config.epochs)?)
+            let loss = self.model.train(&self.pairs, self.config.epochs)?;
+            if self.is_potential() {
+                self.potential_scale = self.labelled_state_std();
+            }
+            Some(loss)
         } else {
             None
         };
@@ -287,6 +402,11 @@ impl PreferenceLearner {
         out: &mut [f32],
     ) -> Result<(), PreferenceError> {
         rollout.check(self.obs_dim, self.action.stored_dim())?;
+        if self.is_potential() {
+            return Err(PreferenceError::BadInput(
+                "a potential reward model's rewards come from potential_rewards".into(),
+            ));
+        }
         if out.len() != rollout.rows() {
             return Err(PreferenceError::BadInput(format!(
                 "reward output has {} slots for {} rollout rows",
@@ -321,23 +441,129 @@ impl PreferenceLearner {
         Ok(())
     }
 
+    /// Writes the potential model's shaping term `gamma * h(s') - h(s)` for every row of
+    /// `rollout` into `out`, `h` divided by its std over the labelled states and
+    /// `h(terminal) = 0`. Before the first label the model knows nothing, and the terms are 0.
+    pub fn potential_rewards(
+        &mut self,
+        rollout: &RolloutView,
+        gamma: f64,
+        out: &mut [f32],
+    ) -> Result<(), PreferenceError> {
+        rollout.check(self.obs_dim, self.action.stored_dim())?;
+        if !self.is_potential() {
+            return Err(PreferenceError::BadInput(
+                "potential_rewards needs the potential reward model".into(),
+            ));
+        }
+        let next = rollout.check_next()?;
+        let rows = rollout.rows();
+        if out.len() != rows {
+            return Err(PreferenceError::BadInput(format!(
+                "reward output has {} slots for {rows} rollout rows",
+                out.len()
+            )));
+        }
+        if self.pairs.is_empty() {
+            out.fill(0.0);
+            return Ok(());
+        }
+        // One batch: every stored state, then the states after truncations and the rollout.
+        let d = self.obs_dim;
+        let mut features = std::mem::take(&mut self.features);
+        features.clear();
+        features.extend_from_slice(&rollout.obs[..rows * d]);
+        features.extend_from_slice(next.truncated_obs);
+        features.extend_from_slice(next.last_obs);
+        let h = self.model.predict(&features);
+        self.features = features;
+        if let Some(row) = h.iter().position(|r| !r.is_finite()) {
+            return Err(PreferenceError::NonFiniteReward {
+                row: row.min(rows.saturating_sub(1)),
+            });
+        }
+        let truncated = &h[rows..rows + next.truncated_rows.len()];
+        let last = &h[rows + next.truncated_rows.len()..];
+        let scale = f64::from(self.potential_scale);
+        for (row, o) in out.iter_mut().enumerate() {
+            let after = if next.terminated[row] {
+                0.0
+            } else if let Ok(k) = next.truncated_rows.binary_search(&row) {
+                truncated[k]
+            } else if row + rollout.n_envs < rows {
+                h[row + rollout.n_envs]
+            } else {
+                last[row % rollout.n_envs]
+            };
+            *o = ((gamma * f64::from(after) - f64::from(h[row])) / scale) as f32;
+        }
+        Ok(())
+    }
+
+    /// Rows of reward-model input per segment.
+    fn rows_per_segment(&self, segments: &Segments) -> usize {
+        if self.is_potential() { 2 } else { segments.len }
+    }
+
+    /// The model's input for a segment, and whether it ended in a terminal state: its steps'
+    /// features (step model), or its first state and the state after its last step
+    /// (potential model; zeros for a terminal state, whose potential is 0 anyway).
     fn segment_features(
         &self,
         rollout: &RolloutView,
         segments: &Segments,
         start: Start,
-    ) -> Vec<f32> {
+    ) -> (Vec<f32>, bool) {
+        let d = self.obs_dim;
+        if let (Head::Potential(_), Some(next)) = (self.model.head(), rollout.next) {
+            let first = rollout.row(start.0, start.1);
+            let last = rollout.row(start.0, start.1 + segments.len - 1);
+            let mut v = Vec::with_capacity(2 * d);
+            v.extend_from_slice(&rollout.obs[first * d..(first + 1) * d]);
+            return match rollout.next_obs(&next, last) {
+                Some(obs) => {
+                    v.extend_from_slice(obs);
+                    (v, false)
+                }
+                None => {
+                    v.resize(2 * d, 0.0);
+                    (v, true)
+                }
+            };
+        }
         let mut v = Vec::with_capacity(segments.len * self.model.d_input());
         let act_dim = rollout.act_dim;
         for row in segments.rows(rollout, start) {
             push_features(
-                &rollout.obs[row * self.obs_dim..(row + 1) * self.obs_dim],
+                &rollout.obs[row * d..(row + 1) * d],
                 &rollout.actions[row * act_dim..(row + 1) * act_dim],
                 self.action,
                 &mut v,
             );
         }
-        v
+        (v, false)
+    }
+
+    /// Std of the potential over the labelled segments' states (terminal ends left out), at
+    /// least a small floor so that a flat model does not blow the rewards up.
+    fn labelled_state_std(&self) -> f32 {
+        let d = self.obs_dim;
+        let mut features = Vec::new();
+        for pair in &self.pairs {
+            for (seg, terminal) in [(&pair.a, pair.terminal[0]), (&pair.b, pair.terminal[1])] {
+                let keep = if terminal { d } else { 2 * d };
+                features.extend_from_slice(&seg[..keep.min(seg.len())]);
+            }
+        }
+        let h = self.model.predict(&features);
+        let n = h.len().max(1) as f64;
+        let mean = h.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+        let var = h
+            .iter()
+            .map(|&x| (f64::from(x) - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        (var.sqrt() as f32).max(1e-3)
     }
 
     /// The reward model's agreement with the noiseless teacher on fresh pairs of this
@@ -345,6 +571,7 @@ impl PreferenceLearner {
     fn held_out_accuracy(&mut self, rollout: &RolloutView, segments: &Segments) -> Option<f64> {
         let mut labels = Vec::with_capacity(HELD_OUT_PAIRS);
         let mut features = Vec::new();
+        let mut terminal = Vec::new();
         for _ in 0..HELD_OUT_PAIRS {
             let (a, b) = segments.pick_pair(&mut self.held_out_rng);
             let label = self.oracle.label(
@@ -353,18 +580,19 @@ impl PreferenceLearner {
             );
             if matches!(label, Label::First | Label::Second) {
                 labels.push(label);
-                features.extend(self.segment_features(rollout, segments, a));
-                features.extend(self.segment_features(rollout, segments, b));
+                for start in [a, b] {
+                    let (f, t) = self.segment_features(rollout, segments, start);
+                    features.extend(f);
+                    terminal.push(t);
+                }
             }
         }
         if labels.is_empty() {
             return None;
         }
-        let rewards = self.model.predict(&features);
-        let sums: Vec<f64> = rewards
-            .chunks(segments.len)
-            .map(|c| c.iter().map(|&r| r as f64).sum())
-            .collect();
+        let sums =
+            self.model
+                .segment_returns(&features, self.rows_per_segment(segments), &terminal);
         let agreed = labels
             .iter()
             .zip(sums.chunks(2))
@@ -496,6 +724,7 @@ mod tests {
                 env_rewards: &self.env_rewards,
                 teacher_scores: &self.teacher_scores,
                 dones: &self.dones,
+                next: None,
             }
         }
     }
@@ -746,6 +975,182 @@ mod tests {
             masked: false,
         };
         assert!(PreferenceLearner::new(&config, &labeler, 0, nothing, 0).is_err());
+    }
+
+    /// A rollout whose teacher scores progress along `obs[0]`: each env walks a random walk
+    /// `x` in [-1, 1], obs `[x, noise]`, score `x' - x` (a potential difference), no episode
+    /// ends; `last_obs` holds the state after the last step.
+    struct Walk {
+        data: Synthetic,
+        last_obs: Vec<f32>,
+    }
+
+    impl Walk {
+        fn new(n_envs: usize, n_steps: usize, seed: u64) -> Self {
+            let mut rng = AgentRng::new(seed);
+            let mut data = Synthetic::new(n_envs, n_steps, seed);
+            data.dones.fill(false);
+            let mut x: Vec<f32> = (0..n_envs)
+                .map(|_| (rng.uniform() * 2.0 - 1.0) as f32)
+                .collect();
+            for t in 0..=n_steps {
+                for (env, x) in x.iter_mut().enumerate() {
+                    let before = *x;
+                    *x = (*x + (rng.uniform() as f32 - 0.5) * 0.4).clamp(-1.0, 1.0);
+                    if t < n_steps {
+                        let row = t * n_envs + env;
+                        data.obs[row * 2] = before;
+                        data.obs[row * 2 + 1] = (rng.uniform() * 2.0 - 1.0) as f32;
+                    }
+                }
+            }
+            // The state after row (t, env) is row (t + 1, env); after the last step, last_obs.
+            let last_obs: Vec<f32> = (0..n_envs).flat_map(|env| [x[env], 0.0]).collect();
+            let rows = n_envs * n_steps;
+            for row in 0..rows {
+                let after = if row + n_envs < rows {
+                    data.obs[(row + n_envs) * 2]
+                } else {
+                    last_obs[(row % n_envs) * 2]
+                };
+                data.teacher_scores[row] = after - data.obs[row * 2];
+                data.env_rewards[row] = data.teacher_scores[row];
+            }
+            Self { data, last_obs }
+        }
+
+        fn view<'a>(&'a self, terminated: &'a [bool]) -> RolloutView<'a> {
+            let mut v = self.data.view();
+            v.next = Some(NextStates {
+                terminated,
+                truncated_rows: &[],
+                truncated_obs: &[],
+                last_obs: &self.last_obs,
+            });
+            v
+        }
+    }
+
+    fn potential_pref() -> PreferenceConfig {
+        PreferenceConfig {
+            reward_model: RewardModelKind::Potential,
+            ..pref()
+        }
+    }
+
+    #[test]
+    fn the_potential_model_learns_a_progress_labeler_from_few_labels() {
+        let config = potential_pref();
+        let mut learner =
+            PreferenceLearner::new(&config, &LabelerConfig::default(), 2, ACTION, 7).unwrap();
+        assert!(learner.is_potential());
+        let no_end = vec![false; 4 * 64];
+        let mut accuracy = Vec::new();
+        for u in 0..12 {
+            let walk = Walk::new(4, 64, 100 + u);
+            let stats = learner
+                .after_rollout(&walk.view(&no_end), u as f64 / 12.0)
+                .unwrap();
+            if stats.new_labels == 0 {
+                accuracy.extend(stats.reward_model_accuracy);
+            }
+        }
+        assert_eq!(learner.labels_used(), 200);
+        assert!(accuracy.len() >= 3);
+        let acc = accuracy.iter().sum::<f64>() / accuracy.len() as f64;
+        assert!(acc >= 0.9, "held-out accuracy {acc}");
+        // h rises with x: moving right is rewarded, moving left costs.
+        let walk = Walk::new(4, 64, 1);
+        let mut out = vec![0.0; 256];
+        learner
+            .potential_rewards(&walk.view(&no_end), 1.0, &mut out)
+            .unwrap();
+        let agree = out
+            .iter()
+            .zip(&walk.data.teacher_scores)
+            .filter(|(_, s)| s.abs() > 0.05)
+            .map(|(f, s)| usize::from(f * s > 0.0))
+            .collect::<Vec<_>>();
+        let share = agree.iter().sum::<usize>() as f64 / agree.len() as f64;
+        assert!(share > 0.9, "sign agreement {share}");
+    }
+
+    #[test]
+    fn potential_rewards_cancel_over_a_cycle_and_end_episodes_correctly() {
+        let mut learner =
+            PreferenceLearner::new(&potential_pref(), &LabelerConfig::default(), 2, ACTION, 3)
+                .unwrap();
+        let walk = Walk::new(4, 64, 9);
+        learner
+            .after_rollout(&walk.view(&[false; 256]), 0.0)
+            .unwrap();
+        assert!(learner.labelled_pairs() > 0);
+        // Two envs, six steps. Env 0 goes round A -> B -> C -> A twice (the state after its
+        // last step is A again). Env 1 terminates at t = 1 and is truncated at t = 4 with
+        // final state X.
+        let (a, b, c, x) = ([0.9, 0.1], [-0.3, 0.5], [0.2, -0.8], [-0.7, -0.2]);
+        let mut data = Synthetic::new(2, 6, 1);
+        let cycle = [a, b, c, a, b, c];
+        let other = [b, c, a, b, c, a];
+        for t in 0..6 {
+            data.obs[(t * 2) * 2..(t * 2) * 2 + 2].copy_from_slice(&cycle[t]);
+            data.obs[(t * 2 + 1) * 2..(t * 2 + 1) * 2 + 2].copy_from_slice(&other[t]);
+        }
+        data.dones.fill(false);
+        data.dones[2 + 1] = true;
+        data.dones[8 + 1] = true;
+        let mut terminated = vec![false; 12];
+        terminated[2 + 1] = true;
+        let last_obs = [a, b].concat();
+        let mut view = data.view();
+        view.next = Some(NextStates {
+            terminated: &terminated,
+            truncated_rows: &[9],
+            truncated_obs: &x,
+            last_obs: &last_obs,
+        });
+        let [ha, hb, hc, hx] = [a, b, c, x].map(|s| f64::from(learner.model.predict(&s)[0]));
+        let scale = f64::from(learner.potential_scale);
+        let mut out = vec![0.0; 12];
+        learner.potential_rewards(&view, 1.0, &mut out).unwrap();
+        let env0: Vec<f64> = (0..6).map(|t| f64::from(out[t * 2])).collect();
+        assert!(
+            env0.iter().any(|f| f.abs() > 1e-3),
+            "a flat potential: {env0:?}"
+        );
+        // With gamma = 1 a closed cycle earns nothing, so it cannot be farmed.
+        let cycle_sum: f64 = env0.iter().sum();
+        assert!(cycle_sum.abs() < 1e-5, "cycle sum {cycle_sum}");
+        // A terminal state is worth 0; a truncated step reads its final state.
+        let close = |got: f32, want: f64| (f64::from(got) - want).abs() < 1e-5;
+        assert!(close(out[3], -hc / scale), "{} vs {}", out[3], -hc / scale);
+        assert!(close(out[9], (hx - hc) / scale));
+        assert!(
+            close(out[11], (hb - ha) / scale),
+            "last step reads last_obs"
+        );
+        // gamma discounts the state after the step.
+        learner.potential_rewards(&view, 0.9, &mut out).unwrap();
+        assert!(close(out[0], (0.9 * hb - ha) / scale));
+        assert!(close(out[3], -hc / scale));
+
+        // Malformed views are errors: no next states, a done row that is neither terminated
+        // nor truncated, and the step model's entry point.
+        let mut bare = view;
+        bare.next = None;
+        assert!(learner.potential_rewards(&bare, 1.0, &mut out).is_err());
+        assert!(learner.after_rollout(&bare, 0.0).is_err());
+        let mut lost = view;
+        lost.next = Some(NextStates {
+            truncated_rows: &[],
+            truncated_obs: &[],
+            ..view.next.unwrap()
+        });
+        assert!(matches!(
+            learner.potential_rewards(&lost, 1.0, &mut out),
+            Err(PreferenceError::BadInput(m)) if m.contains("row 9")
+        ));
+        assert!(learner.rewards(&view, &mut out).is_err());
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //! with the Bradley-Terry loss (Christiano et al. 2017):
 //! `P(a > b) = sigmoid(sum r_hat(a) - sum r_hat(b))`, cross-entropy against the label.
 //!
+//! With a [`Head::Potential`] the network is a potential `h(s)` instead, and a segment's
+//! predicted return is `h(s_end) - h(s_start)` (the undiscounted sum of `h(s') - h(s)` over its
+//! steps), with `h(terminal) = 0`: the form of a labeler that sums progress scores.
+//!
 //! It always lives on the CPU backend: it is small, its training is a handful of minibatches
 //! per PPO update, and being synchronous it runs unchanged inside the browser's GPU worker.
 
@@ -10,6 +14,7 @@ use crate::agent::ppo::block_on;
 use crate::agent::rng::mix_seed;
 use crate::agent::{ActionSpec, AgentRng};
 use crate::backend::DEFAULT_CPU;
+use crate::feedback::config::RewardSign;
 use burn::config::Config;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -42,6 +47,27 @@ pub fn push_features(obs: &[f32], stored: &[f32], action: ActionSpec, out: &mut 
             }
         }
         ActionSpec::Continuous { .. } => out.extend_from_slice(stored),
+    }
+}
+
+/// What the network's output means.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Head {
+    /// `r_hat(s, a)` per row; a segment's return is the sum over its rows.
+    #[default]
+    Step,
+    /// `h(s) = sign(net(s))` per row (see [`RewardSign::apply`]: `negative` keeps `h <= 0`,
+    /// `positive` keeps `h >= 0`); a segment is two rows, its first state and the state after
+    /// its last step, and its return is `h(end) - h(start)`, `h(end) = 0` when terminal.
+    Potential(RewardSign),
+}
+
+/// `sign.apply` on every element of `x`.
+fn apply_sign<const D: usize>(sign: RewardSign, x: Tensor<D>) -> Tensor<D> {
+    match sign {
+        RewardSign::Centered => x,
+        RewardSign::Negative => log_sigmoid(x),
+        RewardSign::Positive => log_sigmoid(x.neg()).neg(),
     }
 }
 
@@ -113,7 +139,7 @@ pub fn bradley_terry_loss(sum_a: Tensor<1>, sum_b: Tensor<1>, target: Tensor<1>)
 /// A labelled pair of equally long segments, as reward-model features.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LabelledPair {
-    /// Steps per segment.
+    /// Rows per segment: its steps ([`Head::Step`]) or 2 ([`Head::Potential`]).
     pub len: usize,
     /// `[len, d_input]`, row-major.
     pub a: Vec<f32>,
@@ -121,6 +147,9 @@ pub struct LabelledPair {
     pub b: Vec<f32>,
     /// `P(a > b)`: 1, 0 or 0.5.
     pub target: f32,
+    /// Potential head: segment a's (b's) last step reached a terminal state, so its end
+    /// counts `h = 0` whatever its row holds. Ignored by the step head.
+    pub terminal: [bool; 2],
 }
 
 /// Reward-model training stopped because its loss became NaN or infinite.
@@ -137,6 +166,7 @@ pub struct NonFiniteRewardLoss {
 /// The reward model with its optimizer, on the CPU backend.
 pub struct RewardModelTrainer {
     d_input: usize,
+    head: Head,
     learning_rate: f64,
     /// Parameters, on the autodiff device.
     model: RewardModel,
@@ -155,6 +185,7 @@ impl RewardModelTrainer {
         let model = config.init(seed, &device);
         Self {
             d_input: config.d_input,
+            head: Head::Step,
             learning_rate,
             snapshot: model.valid(),
             model,
@@ -164,8 +195,18 @@ impl RewardModelTrainer {
         }
     }
 
+    /// The same trainer with `head` (a fresh model's output is read the new way).
+    pub fn with_head(mut self, head: Head) -> Self {
+        self.head = head;
+        self
+    }
+
     pub fn d_input(&self) -> usize {
         self.d_input
+    }
+
+    pub fn head(&self) -> Head {
+        self.head
     }
 
     /// `epochs` passes over `pairs` in minibatches of [`MINIBATCH_PAIRS`]; returns the mean
@@ -194,8 +235,22 @@ impl RewardModelTrainer {
                         &perm[m * MINIBATCH_PAIRS..((m + 1) * MINIBATCH_PAIRS).min(perm.len())];
                     let batch = PairBatch::gather(pairs, idx, self.d_input, &self.device);
                     let member = &self.model.members[k];
-                    let sum_a = batch.segment_sums(member.forward(batch.a.clone()));
-                    let sum_b = batch.segment_sums(member.forward(batch.b.clone()));
+                    let (sum_a, sum_b) = match self.head {
+                        Head::Step => (
+                            batch.segment_sums(member.forward(batch.a.clone())),
+                            batch.segment_sums(member.forward(batch.b.clone())),
+                        ),
+                        Head::Potential(sign) => (
+                            batch.potential_returns(
+                                apply_sign(sign, member.forward(batch.a.clone())),
+                                batch.alive_a.clone(),
+                            ),
+                            batch.potential_returns(
+                                apply_sign(sign, member.forward(batch.b.clone())),
+                                batch.alive_b.clone(),
+                            ),
+                        ),
+                    };
                     let loss = bradley_terry_loss(sum_a, sum_b, batch.target.clone());
                     total = Some(match total {
                         Some(t) => t + loss,
@@ -238,7 +293,8 @@ impl RewardModelTrainer {
         Ok(last)
     }
 
-    /// The ensemble's mean reward of every row of `features` (`[rows, d_input]`).
+    /// The ensemble's mean output of every row of `features` (`[rows, d_input]`): the
+    /// reward `r_hat` (step head) or the potential `h` (potential head).
     pub fn predict(&self, features: &[f32]) -> Vec<f32> {
         let rows = features.len() / self.d_input.max(1);
         if rows == 0 {
@@ -251,15 +307,51 @@ impl RewardModelTrainer {
             ),
             &self.device.clone().inner(),
         );
-        block_on(self.snapshot.forward(x).into_data_async())
+        let out = match self.head {
+            Head::Step => self.snapshot.forward(x),
+            Head::Potential(sign) => {
+                let k = self.snapshot.members.len().max(1) as f64;
+                self.snapshot
+                    .forward_members(x)
+                    .into_iter()
+                    .map(|h| apply_sign(sign, h))
+                    .reduce(|a, b| a + b)
+                    .map(|s| s.div_scalar(k))
+                    .unwrap_or_else(|| Tensor::zeros([rows], &self.device.clone().inner()))
+            }
+        };
+        block_on(out.into_data_async())
             .ok()
             .and_then(|d| d.try_to_vec::<f32>().ok())
             .unwrap_or_else(|| vec![f32::NAN; rows])
     }
 
-    /// Summed predicted reward of a segment (`[len, d_input]` features).
-    pub fn segment_return(&self, features: &[f32]) -> f64 {
-        self.predict(features).iter().map(|&r| r as f64).sum()
+    /// Predicted return of a segment given as `[len, d_input]` features: the sum of its
+    /// rewards (step head), or `h(end) - h(start)` of its two rows, `h(end) = 0` when
+    /// `terminal` (potential head).
+    pub fn segment_return(&self, features: &[f32], terminal: bool) -> f64 {
+        self.segment_returns(features, features.len() / self.d_input.max(1), &[terminal])[0]
+    }
+
+    /// [`RewardModelTrainer::segment_return`] of consecutive segments of `len` rows each,
+    /// in one batch; `terminal[i]` belongs to segment `i`.
+    pub fn segment_returns(&self, features: &[f32], len: usize, terminal: &[bool]) -> Vec<f64> {
+        let out = self.predict(features);
+        out.chunks(len.max(1))
+            .zip(terminal)
+            .map(|(seg, &terminal)| match self.head {
+                Head::Step => seg.iter().map(|&r| r as f64).sum(),
+                Head::Potential(_) => {
+                    let start = seg.first().copied().unwrap_or(0.0) as f64;
+                    let end = if terminal {
+                        0.0
+                    } else {
+                        seg.last().copied().unwrap_or(0.0) as f64
+                    };
+                    end - start
+                }
+            })
+            .collect()
     }
 }
 
@@ -270,6 +362,9 @@ struct PairBatch {
     b: Tensor<2>,
     /// `[pairs, max_len]`: 1 on real steps, 0 on padding.
     mask: Tensor<2>,
+    /// `[pairs]`: 0 where segment a (b) ended in a terminal state, 1 elsewhere.
+    alive_a: Tensor<1>,
+    alive_b: Tensor<1>,
     target: Tensor<1>,
     pairs: usize,
     max_len: usize,
@@ -283,6 +378,8 @@ impl PairBatch {
         let mut b = vec![0.0f32; rows * d];
         let mut mask = vec![0.0f32; rows];
         let mut target = Vec::with_capacity(idx.len());
+        let mut alive_a = Vec::with_capacity(idx.len());
+        let mut alive_b = Vec::with_capacity(idx.len());
         for (p, &i) in idx.iter().enumerate() {
             let pair = &all[i];
             let n = pair.len * d;
@@ -291,12 +388,16 @@ impl PairBatch {
             b[at..at + n].copy_from_slice(&pair.b[..n]);
             mask[p * max_len..p * max_len + pair.len].fill(1.0);
             target.push(pair.target);
+            alive_a.push(if pair.terminal[0] { 0.0 } else { 1.0 });
+            alive_b.push(if pair.terminal[1] { 0.0 } else { 1.0 });
         }
         let pairs = idx.len();
         Self {
             a: Tensor::from_data(TensorData::new(a, [rows, d]), device),
             b: Tensor::from_data(TensorData::new(b, [rows, d]), device),
             mask: Tensor::from_data(TensorData::new(mask, [pairs, max_len]), device),
+            alive_a: Tensor::from_data(TensorData::new(alive_a, [pairs]), device),
+            alive_b: Tensor::from_data(TensorData::new(alive_b, [pairs]), device),
             target: Tensor::from_data(TensorData::new(target, [pairs]), device),
             pairs,
             max_len,
@@ -308,6 +409,15 @@ impl PairBatch {
         (rewards.reshape([self.pairs, self.max_len]) * self.mask.clone())
             .sum_dim(1)
             .squeeze_dim::<1>(1)
+    }
+
+    /// Potentials `[pairs * 2, 1]` (each segment's start, then end) and `alive` `[pairs]` ->
+    /// `[pairs]` returns `alive * h(end) - h(start)`. Needs `max_len == 2`.
+    fn potential_returns(&self, h: Tensor<2>, alive: Tensor<1>) -> Tensor<1> {
+        let h = h.reshape([self.pairs, 2]);
+        let start = h.clone().narrow(1, 0, 1).squeeze_dim::<1>(1);
+        let end = h.narrow(1, 1, 1).squeeze_dim::<1>(1);
+        end * alive - start
     }
 }
 
@@ -389,15 +499,16 @@ mod tests {
                 .with_hidden(16)
                 .with_ensemble(ensemble);
             let mut trainer = RewardModelTrainer::new(&config, 1e-2, 5);
-            let before = trainer.segment_return(&a) - trainer.segment_return(&b);
+            let before = trainer.segment_return(&a, false) - trainer.segment_return(&b, false);
             let pair = LabelledPair {
                 len: 4,
                 a: a.clone(),
                 b: b.clone(),
                 target: 1.0,
+                terminal: [false; 2],
             };
             let loss = trainer.train(&[pair], 1).unwrap();
-            let after = trainer.segment_return(&a) - trainer.segment_return(&b);
+            let after = trainer.segment_return(&a, false) - trainer.segment_return(&b, false);
             assert!(loss.is_finite() && loss > 0.0);
             assert!(after > before, "ensemble {ensemble}: {before} -> {after}");
         }
@@ -418,12 +529,14 @@ mod tests {
                 a: long.clone(),
                 b: long.clone(),
                 target: 0.5,
+                terminal: [false; 2],
             },
             LabelledPair {
                 len: 1,
                 a: short.clone(),
                 b: row(0.9),
                 target: 1.0,
+                terminal: [false; 2],
             },
         ];
         let device = DEFAULT_CPU.device();
@@ -433,8 +546,66 @@ mod tests {
             .into_data()
             .try_to_vec::<f32>()
             .unwrap();
-        assert!((sums[0] as f64 - trainer.segment_return(&long)).abs() < 1e-5);
-        assert!((sums[1] as f64 - trainer.segment_return(&short)).abs() < 1e-5);
+        assert!((sums[0] as f64 - trainer.segment_return(&long, false)).abs() < 1e-5);
+        assert!((sums[1] as f64 - trainer.segment_return(&short, false)).abs() < 1e-5);
+    }
+
+    /// A potential trainer over 2-dim states.
+    fn potential(sign: RewardSign, seed: u64) -> RewardModelTrainer {
+        let config = RewardModelConfig::new(2).with_hidden(16);
+        RewardModelTrainer::new(&config, 1e-2, seed).with_head(Head::Potential(sign))
+    }
+
+    #[test]
+    fn a_potential_segment_return_is_the_telescoped_sum_of_its_steps() {
+        let states: Vec<[f32; 2]> = vec![[0.1, -0.5], [0.7, 0.2], [-0.4, 0.9], [0.3, 0.3]];
+        for sign in RewardSign::ALL {
+            let trainer = potential(sign, 3);
+            let flat: Vec<f32> = states.iter().flatten().copied().collect();
+            let h = trainer.predict(&flat);
+            // Undiscounted per-step terms h(s') - h(s) over the segment s0 -> s3.
+            let steps: f64 = h.windows(2).map(|w| f64::from(w[1] - w[0])).sum();
+            let ends: Vec<f32> = [states[0], states[3]].iter().flatten().copied().collect();
+            let telescoped = trainer.segment_return(&ends, false);
+            assert!(
+                (steps - telescoped).abs() < 1e-5,
+                "{sign:?}: {steps} vs {telescoped}"
+            );
+            // A terminal end counts 0, whatever its row holds.
+            let terminal = trainer.segment_return(&ends, true);
+            assert!((terminal + f64::from(h[0])).abs() < 1e-6, "{sign:?}");
+            match sign {
+                RewardSign::Negative => assert!(h.iter().all(|&x| x < 0.0), "{h:?}"),
+                RewardSign::Positive => assert!(h.iter().all(|&x| x > 0.0), "{h:?}"),
+                RewardSign::Centered => {}
+            }
+        }
+    }
+
+    #[test]
+    fn a_few_steps_on_a_pair_raise_the_preferred_potential_segment() {
+        let a = vec![0.5, -0.3, 0.9, 0.1];
+        let b = vec![-0.2, 0.8, -0.6, -0.4];
+        for sign in RewardSign::ALL {
+            for terminal in [[false, false], [true, false], [false, true]] {
+                let mut trainer = potential(sign, 5);
+                let gap = |t: &RewardModelTrainer| {
+                    t.segment_return(&a, terminal[0]) - t.segment_return(&b, terminal[1])
+                };
+                let before = gap(&trainer);
+                let pair = LabelledPair {
+                    len: 2,
+                    a: a.clone(),
+                    b: b.clone(),
+                    target: 1.0,
+                    terminal,
+                };
+                let loss = trainer.train(&[pair], 5).unwrap();
+                let after = gap(&trainer);
+                assert!(loss.is_finite());
+                assert!(after > before, "{sign:?} {terminal:?}: {before} -> {after}");
+            }
+        }
     }
 
     #[test]
@@ -446,6 +617,7 @@ mod tests {
             a: vec![f32::NAN, 0.0],
             b: vec![0.0, 0.0],
             target: 1.0,
+            terminal: [false; 2],
         };
         let err = trainer.train(&[pair], 2).unwrap_err();
         assert_eq!(err.labels, 1);

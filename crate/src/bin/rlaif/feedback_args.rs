@@ -1,7 +1,7 @@
 //! The AI-feedback flags shared by `train` and `sweep`; each overrides the preset's value.
 
 use clap::Args;
-use rlaif::feedback::config::{QuerySchedule, RewardSign};
+use rlaif::feedback::config::{QuerySchedule, RewardModelKind, RewardSign};
 use rlaif::feedback::{FeedbackConfig, FeedbackMode, LambdaSchedule};
 
 #[derive(Args, Clone, Debug, Default)]
@@ -36,6 +36,10 @@ pub struct FeedbackArgs {
     /// positive (every step pays: for tasks where the episode ending is failure).
     #[arg(long)]
     pub reward_sign: Option<String>,
+    /// Preference mode: step (a reward per step) or potential (a learned potential h(s);
+    /// PPO sees r + lambda * (gamma * h(s') - h(s))).
+    #[arg(long)]
+    pub reward_model: Option<String>,
     /// Labeler rationality: sample labels with P = sigmoid(beta * (R_a - R_b)).
     #[arg(long)]
     pub labeler_beta: Option<f64>,
@@ -91,6 +95,9 @@ impl FeedbackArgs {
         }
         if let Some(s) = &self.reward_sign {
             p.reward_sign = RewardSign::parse(s)?;
+        }
+        if let Some(k) = &self.reward_model {
+            p.reward_model = RewardModelKind::parse(k)?;
         }
         let l = &mut config.labeler;
         if let Some(x) = self.labeler_beta {

@@ -231,9 +231,14 @@ fn table(
     threshold: f64,
 ) -> String {
     let f = &base.feedback;
+    let model = if f.mode == FeedbackMode::Preference {
+        format!(" · reward model {}", f.preference.reward_model.name())
+    } else {
+        String::new()
+    };
     let mut s = format!(
-        "{} · feedback {} · teacher {} · schedule {} · {} steps per run · threshold {threshold} \
-         (lambda 0 = plain PPO)\n\n",
+        "{} · feedback {}{model} · teacher {} · schedule {} · {} steps per run · threshold \
+         {threshold} (lambda 0 = plain PPO)\n\n",
         base.env_id,
         f.mode.name(),
         f.teacher.as_deref().unwrap_or("default"),

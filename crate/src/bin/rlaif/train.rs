@@ -183,6 +183,8 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             "lambda": with_feedback.then_some(feedback.lambda),
             "lambda_schedule": with_feedback.then(|| feedback.schedule.to_text()),
             "labels_used": trainer.labels_used(),
+            "reward_model": (feedback.mode == rlaif::feedback::FeedbackMode::Preference)
+                .then(|| feedback.preference.reward_model.name()),
             "final_mean_ai_return": trainer.mean_ai_return(),
         });
         println!("{summary}");
