@@ -260,7 +260,9 @@ pub enum RewardModelKind {
     /// labelers that score progress: their segment return only depends on the segment's
     /// ends, which a per-step model has to learn from many labels. PPO sees the reward added
     /// to the env's, as in shaping, so it cannot be farmed through cycles and keeps the
-    /// optimal policy (Ng et al. 1999).
+    /// optimal policy (Ng et al. 1999). Every terminal state is worth the same 0: right
+    /// where only success ends an episode (DoorKey), misleading where failure ends it too
+    /// (lava), since the model cannot tell the two endings apart.
     Potential,
 }
 
