@@ -546,11 +546,14 @@ async function onPreset() {
 function play() {
   if (page.playing) return;
   clearError();
+  if (page.session !== null) page.replays = true;
   setPlaying(true);
   if (!page.inFlight) train(Infinity);
 }
 
 async function pause() {
+  // A paused canvas stays as it is: the update still in flight may not swap in its episode.
+  page.replays = false;
   setPlaying(false);
   page.client.pause();
 }
@@ -558,6 +561,7 @@ async function pause() {
 function step() {
   if (page.inFlight) return;
   if (stepRollout()) drawRollout();
+  if (page.session !== null) page.replays = true;
   train(1);
 }
 
