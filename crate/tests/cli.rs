@@ -289,8 +289,9 @@ fn demos_record_reports_bad_requests_with_status_2() {
 
 #[test]
 fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
-    let out = rlaif(
-        &[
+    // A short preference run with `extra` flags; its JSON summary.
+    let preference_run = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
             "train",
             "--env",
             "Grid-Empty-8x8-v0",
@@ -298,56 +299,32 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
             "2048",
             "--feedback",
             "preference",
-            "--lambda",
-            "0.5",
             "--labels-per-update",
             "10",
             "--json",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        ];
+        args.extend_from_slice(extra);
+        let out = rlaif(&args, "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert!(
+            summary["labels_used"].as_u64().is_some_and(|n| n >= 10),
+            "{summary}"
+        );
+        summary
+    };
+    let summary = preference_run(&["--lambda", "0.5"]);
     assert_eq!(summary["feedback"], "preference");
     assert_eq!(summary["teacher"], "shortest-path");
     assert_eq!(summary["lambda"], 0.5);
-    assert!(
-        summary["labels_used"].as_u64().is_some_and(|n| n >= 10),
-        "{summary}"
-    );
     assert_eq!(summary["reward_model"], "step");
-    let out = rlaif(
-        &[
-            "train",
-            "--env",
-            "Grid-Empty-8x8-v0",
-            "--steps",
-            "2048",
-            "--feedback",
-            "preference",
-            "--reward-model",
-            "potential",
-            "--labels-per-update",
-            "10",
-            "--json",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let summary = preference_run(&["--reward-model", "potential"]);
     assert_eq!(summary["reward_model"], "potential");
-    assert!(
-        summary["labels_used"].as_u64().is_some_and(|n| n >= 10),
-        "{summary}"
-    );
     // Its rewards are added after each rollout, when the episodes were already reported.
     assert!(summary["final_mean_ai_return"].is_null(), "{summary}");
     for (flags, needle) in [
