@@ -44,17 +44,35 @@ impl ModuleMapper for Replace {
     }
 }
 
-/// `module` with every parameter on `device` (a CPU device), read back asynchronously.
+/// `module` with every parameter on `device` (a CPU device), read back asynchronously in one
+/// transfer: the parameters are concatenated on their device first.
 pub async fn host_copy<M: Module>(module: &M, device: &Device) -> Result<M, String> {
     let mut collect = Collect(Vec::new());
     module.visit(&mut collect);
-    let mut data = Vec::with_capacity(collect.0.len());
-    for (id, dims, tensor) in collect.0 {
-        let read = tensor
+    let (ids, flat): (Vec<_>, Vec<_>) = collect
+        .0
+        .into_iter()
+        .map(|(id, dims, tensor)| ((id, dims), tensor))
+        .unzip();
+    let values = match flat.is_empty() {
+        true => Vec::new(),
+        false => Tensor::cat(flat, 0)
             .into_data_async()
             .await
-            .map_err(|e| format!("reading parameter {id} back failed: {e:?}"))?;
-        data.push((id, dims, read));
+            .map_err(|e| format!("reading the parameters back failed: {e:?}"))?
+            .try_to_vec::<f32>()
+            .map_err(|e| format!("the parameters are not f32: {e:?}"))?,
+    };
+    let mut data = Vec::with_capacity(ids.len());
+    let mut rest = &values[..];
+    for (id, dims) in ids {
+        let n: usize = dims.iter().product();
+        if rest.len() < n {
+            return Err("fewer parameter values came back than were sent".into());
+        }
+        let (head, tail) = rest.split_at(n);
+        data.push((id, dims, TensorData::new(head.to_vec(), [n])));
+        rest = tail;
     }
     let mut replace = Replace {
         data: data.into_iter(),
