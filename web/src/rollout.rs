@@ -133,13 +133,17 @@ impl Rollout {
     /// if one came, the same agent episode again if not, or the random policy's next.
     pub fn step(&mut self) -> Result<EpisodeInfo, RolloutError> {
         if self.info.done() {
-            if self.pending.is_none()
-                && let Source::Replay { recording, .. } = &self.source
-            {
-                self.pending = Some(recording.clone());
-            }
             if self.pending.is_some() {
                 self.start_pending();
+            } else if let Source::Replay { recording, next } = &mut self.source {
+                // No newer episode: the same one again.
+                *next = 0;
+                self.env.reset(Some(recording.seed), &mut self.obs);
+                self.info = EpisodeInfo {
+                    agent: true,
+                    episode: self.info.episode,
+                    ..EpisodeInfo::default()
+                };
             } else {
                 self.env.reset(None, &mut self.obs);
                 self.info = EpisodeInfo {
@@ -150,19 +154,11 @@ impl Rollout {
         }
         let step = match &mut self.source {
             Source::Replay { recording, next } => {
-                let discrete = !self.mask.is_empty();
-                let width = if discrete { 1 } else { self.action.len() };
-                let a = recording
-                    .actions
-                    .get(*next * width..(*next + 1) * width)
+                let action = recording
+                    .action(*next, !self.mask.is_empty(), self.action.len())
                     .ok_or(RolloutError::ReplayTooShort)?;
                 *next += 1;
-                if discrete {
-                    self.env
-                        .step(Action::Discrete(a[0] as usize), &mut self.obs)?
-                } else {
-                    self.env.step(Action::Continuous(a), &mut self.obs)?
-                }
+                self.env.step(action, &mut self.obs)?
             }
             Source::Random if self.mask.is_empty() => {
                 self.sample_continuous();

@@ -38,6 +38,18 @@ impl EpisodeRecording {
         self.actions.is_empty()
     }
 
+    /// Step `t`'s action for an env whose actions are discrete (one index per step) or
+    /// `width` floats; `None` past the end.
+    pub fn action(&self, t: usize, discrete: bool, width: usize) -> Option<Action<'_>> {
+        let width = if discrete { 1 } else { width };
+        let a = self.actions.get(t * width..(t + 1) * width)?;
+        Some(if discrete {
+            Action::Discrete(a[0] as usize)
+        } else {
+            Action::Continuous(a)
+        })
+    }
+
     /// Replays the episode through `env` (reset first), calling `each` after every step, and
     /// returns its return. An error if the env ends the episode at another step than
     /// recorded, which means the recording is not of this env.
@@ -57,11 +69,9 @@ impl EpisodeRecording {
         env.reset(Some(self.seed), &mut obs);
         let steps = self.len(act_dim);
         let mut total = 0.0;
-        for (t, a) in self.actions.chunks(act_dim).enumerate() {
-            let action = if discrete {
-                Action::Discrete(a[0] as usize)
-            } else {
-                Action::Continuous(a)
+        for t in 0..steps {
+            let Some(action) = self.action(t, discrete, act_dim) else {
+                break;
             };
             let step = env.step(action, &mut obs)?;
             total += step.reward;
