@@ -121,11 +121,10 @@ impl Worker {
         match session.snapshot().await {
             Ok(bytes) => {
                 self.last_snapshot.set(Some(now));
-                let (_, env_steps) = session.describe();
                 post(&[
                     ("type", "snapshot".into()),
                     ("bytes", js_sys::Uint8Array::from(&bytes[..]).into()),
-                    ("envSteps", (env_steps as f64).into()),
+                    ("envSteps", (session.env_steps() as f64).into()),
                 ]);
             }
             // Not fatal: without a snapshot a failing GPU restarts the run on the CPU.
@@ -143,10 +142,12 @@ impl Worker {
                     .to_string(),
             ),
             (_, None) => Err("nothing to export yet: train first".to_string()),
-            (_, Some(session)) => session.export().map(|bytes| (bytes, session.describe())),
+            (_, Some(session)) => session
+                .export()
+                .map(|bytes| (bytes, session.env_id().to_string(), session.env_steps())),
         };
         match result {
-            Ok((bytes, (env_id, env_steps))) => post(&[
+            Ok((bytes, env_id, env_steps)) => post(&[
                 ("type", "exported".into()),
                 ("bytes", js_sys::Uint8Array::from(&bytes[..]).into()),
                 ("envId", env_id.into()),

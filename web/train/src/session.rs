@@ -201,10 +201,14 @@ impl Session {
         ])
     }
 
-    /// The env and step count, to name an exported file.
-    pub fn describe(&self) -> (String, u64) {
-        let t = &self.run.trainer;
-        (t.config().env_id.clone(), t.env_steps())
+    /// The main run's env id, to name an exported file.
+    pub fn env_id(&self) -> &str {
+        &self.run.trainer.config().env_id
+    }
+
+    /// The main run's env steps so far.
+    pub fn env_steps(&self) -> u64 {
+        self.run.trainer.env_steps()
     }
 
     /// The main run is done (the baseline only matters while it races).
