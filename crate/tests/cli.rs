@@ -20,6 +20,15 @@ fn rlaif(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("the rlaif binary finishes")
 }
 
+/// Fails the test with the command's stderr unless it exited successfully.
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn envs_lists_every_registered_id_with_its_spaces() {
     let out = rlaif(&["envs"], "");
@@ -61,11 +70,7 @@ fn envs_json_parses_and_carries_specs() {
 fn replay_reads_stdin_and_prints_json_lines() {
     let input = r#"{"env_id": "CartPole-v1", "state": [0.0, 0.0, 0.0, 0.0], "actions": [1, 0, 1]}"#;
     let out = rlaif(&["replay", "-"], input);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
@@ -136,11 +141,7 @@ fn bench_envs_reports_a_rate_for_each_requested_env() {
         ],
         "",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let line: serde_json::Value =
         serde_json::from_slice(out.stdout.trim_ascii()).expect("one JSON line");
     assert_eq!(line["env_id"], "CartPole-v1");
@@ -168,11 +169,7 @@ fn train_json_prints_the_summary_and_bad_presets_exit_2() {
         ],
         "",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in [
         "env_id",
@@ -231,11 +228,7 @@ fn demos_check_summarises_a_valid_file_and_rejects_a_bad_one() {
     std::fs::write(&path, demos.to_json()).expect("writes");
     let out = rlaif(&["demos", "check", path.to_str().expect("utf-8 path")], "");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let expected = format!(
         "valid demonstrations for CartPole-v1; 2 episodes, {} steps, mean return {:.2}",
         demos.steps(),
@@ -305,11 +298,7 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
         ];
         args.extend_from_slice(extra);
         let out = rlaif(&args, "");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         let summary: serde_json::Value =
             serde_json::from_slice(&out.stdout).expect("one JSON object");
         assert!(
@@ -377,11 +366,7 @@ fn sweep_writes_a_summary_table_and_plot_per_lambda() {
         ],
         "",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
     assert_eq!(summary.lines().count(), 1 + 4, "{summary}");
     let table = String::from_utf8_lossy(&out.stdout);

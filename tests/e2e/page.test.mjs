@@ -43,6 +43,13 @@ async function open(hash = "") {
   return page;
 }
 
+/** Clicks Step and waits until that one update has ended (paused) or failed. */
+async function stepOnce(page) {
+  await page.click(byId("step"));
+  await page.waitForFunction(() =>
+    ["paused", "error"].includes(document.querySelector('[data-testid="train-status"]').dataset.state));
+}
+
 const notice = (page) => page.$eval(byId("notice"), (n) => (n.hidden ? null : n.textContent));
 const hashOf = (page) => page.evaluate(() => decodeURIComponent(location.hash));
 
@@ -262,9 +269,7 @@ test("keyboard: s steps training, space plays and pauses, r resets; the chart dr
 
 test("a feedback mode trains and reports its AI return", async () => {
   const page = await open("#v=1&env=CartPole-v1&fb=shaping&lambda=0.4&backend=cpu");
-  await page.click(byId("step"));
-  await page.waitForFunction(() =>
-    ["paused", "error"].includes(document.querySelector('[data-testid="train-status"]').dataset.state));
+  await stepOnce(page);
   assert.equal(await notice(page), null);
   assert.equal(await page.getAttribute(byId("train-status"), "data-state"), "paused");
   assert.equal(await page.textContent(byId("stat-updates")), "1");
@@ -273,9 +278,7 @@ test("a feedback mode trains and reports its AI return", async () => {
 
 test("preference mode asks the AI labeler and counts its labels", async () => {
   const page = await open("#v=1&env=Grid-Empty-8x8-v0&fb=preference&lambda=0.5&backend=cpu");
-  await page.click(byId("step"));
-  await page.waitForFunction(() =>
-    ["paused", "error"].includes(document.querySelector('[data-testid="train-status"]').dataset.state));
+  await stepOnce(page);
   assert.equal(await notice(page), null);
   const labels = Number(await page.textContent(byId("stat-labels")));
   assert.ok(labels > 0, `labels used after one update: ${labels}`);
@@ -328,9 +331,7 @@ test("the built site works from a subfolder of a static host", async () => {
     await page.goto(`${sub.origin}/courses/rl/playground/#v=1&env=Grid-Empty-8x8-v0&backend=cpu&seed=2`);
     await page.waitForFunction(() => document.querySelector('[data-testid="backend-badge"]').dataset.ready === "1");
     assert.equal(await page.inputValue(byId("env-select")), "Grid-Empty-8x8-v0");
-    await page.click(byId("step"));
-    await page.waitForFunction(() =>
-      ["paused", "error"].includes(document.querySelector('[data-testid="train-status"]').dataset.state));
+    await stepOnce(page);
     assert.equal(await notice(page), null);
     assert.equal(await page.textContent(byId("stat-updates")), "1");
     assert.deepEqual(sub.failedRequests, []);
