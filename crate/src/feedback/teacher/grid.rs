@@ -57,6 +57,14 @@ impl ShortestPath {
     }
 }
 
+/// `Phi` of a state with distance `d` to the goal (`None`: no way there).
+fn value_of(table: &GoalDistances, d: Option<u32>) -> f64 {
+    match d {
+        Some(d) => 1.0 - f64::from(d) / f64::from(table.max_distance().max(1)),
+        None => LOST,
+    }
+}
+
 impl Teacher for ShortestPath {
     fn name(&self) -> String {
         "shortest-path".into()
@@ -64,12 +72,44 @@ impl Teacher for ShortestPath {
 
     fn value(&mut self, state: TeacherView<'_>) -> f64 {
         match self.locate(state.env) {
-            Some((table, id)) => match table.distance(id) {
-                Some(d) => 1.0 - f64::from(d) / f64::from(table.max_distance().max(1)),
-                None => LOST,
-            },
+            Some((table, id)) => value_of(table, table.distance(id)),
             None => LOST,
         }
+    }
+
+    /// The agent moved to each enterable cell, facing its best way, doors and key as they are.
+    fn cell_values(&mut self, state: TeacherView<'_>) -> Option<Vec<Option<f64>>> {
+        let Scene::Grid {
+            agent_x,
+            agent_y,
+            carrying_key,
+            ..
+        } = state.env.scene()
+        else {
+            return None;
+        };
+        // Looks the current state up first, so the table's scale is this episode's.
+        self.locate(state.env)?;
+        let table = self.table.as_mut()?;
+        let width = table_width(&self.cells, table)?;
+        let mut values = Vec::with_capacity(self.cells.len());
+        for (i, cell) in self.cells.iter().enumerate() {
+            let pos = (i % width, i / width);
+            if !cell.can_enter() && pos != (agent_x, agent_y) {
+                values.push(None);
+                continue;
+            }
+            let mut best: Option<f64> = None;
+            for dir in 0..4 {
+                let Some(id) = table.lookup(&self.cells, pos, dir, carrying_key) else {
+                    continue;
+                };
+                let v = value_of(table, table.distance(id));
+                best = Some(best.map_or(v, |b: f64| b.max(v)));
+            }
+            values.push(best);
+        }
+        Some(values)
     }
 
     /// Uniform over the actions that start a shortest path (uniform over all when none does).
@@ -90,6 +130,12 @@ impl Teacher for ShortestPath {
             };
         }
     }
+}
+
+/// The row length of `cells` as the table knows it (`None` if they do not fit).
+fn table_width(cells: &[Cell], table: &GoalDistances) -> Option<usize> {
+    let width = table.width();
+    (width > 0 && cells.len().is_multiple_of(width)).then_some(width)
 }
 
 #[cfg(test)]
@@ -210,5 +256,61 @@ mod tests {
             t.distance(id),
             Some(shortest_path(&env).unwrap().len() as u32)
         );
+    }
+
+    #[test]
+    fn cell_values_map_the_goal_walls_lava_and_the_agent() {
+        for (name, _) in BUILTIN_MAPS {
+            let id = format!("Grid-{name}-v0");
+            let mut env = registry::make(&id).unwrap();
+            let mut obs = vec![0.0; OBS_DIM];
+            env.reset(Some(0), &mut obs);
+            let mut teacher = make(&id, None).unwrap();
+            let view = TeacherView {
+                env: &*env,
+                obs: &obs,
+            };
+            let values = teacher.cell_values(view).unwrap();
+            let Scene::Grid {
+                width,
+                height,
+                tiles,
+                agent_x,
+                agent_y,
+                ..
+            } = env.scene()
+            else {
+                panic!("{id} is not a grid");
+            };
+            assert_eq!(values.len(), width * height, "{id}");
+            for (tile, value) in tiles.iter().zip(&values) {
+                match Cell::from_tile(*tile) {
+                    Cell::Wall => assert_eq!(*value, None, "{id}: a wall"),
+                    Cell::Goal => assert_eq!(*value, Some(1.0), "{id}: the goal"),
+                    Cell::Lava => assert_eq!(*value, Some(LOST), "{id}: lava"),
+                    _ => {}
+                }
+            }
+            // The agent's own cell, facing its best way, is worth at least where it faces now.
+            let here = values[agent_y * width + agent_x].unwrap();
+            assert!(here >= teacher.value(view), "{id}");
+            assert!(here < 1.0, "{id}: the start is not the goal");
+            // The wrong teacher's map is the mirror image.
+            let mut wrong = super::super::make(Some("inverted"), &id).unwrap();
+            let mirrored: Vec<_> = values.iter().map(|v| v.map(|x| -x)).collect();
+            assert_eq!(wrong.cell_values(view).unwrap(), mirrored, "{id}");
+        }
+    }
+
+    #[test]
+    fn only_grid_teachers_have_cell_values() {
+        let env = registry::make("CartPole-v1").unwrap();
+        let mut teacher = super::super::make(None, "CartPole-v1").unwrap();
+        let obs = [0.0; 4];
+        let view = TeacherView {
+            env: &*env,
+            obs: &obs,
+        };
+        assert_eq!(teacher.cell_values(view), None);
     }
 }

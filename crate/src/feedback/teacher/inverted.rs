@@ -50,6 +50,14 @@ impl Teacher for Inverted {
         -self.inner.score(-value_before, action, after, step)
     }
 
+    fn cell_values(&mut self, state: TeacherView<'_>) -> Option<Vec<Option<f64>>> {
+        let mut values = self.inner.cell_values(state)?;
+        for v in values.iter_mut().flatten() {
+            *v = -*v;
+        }
+        Some(values)
+    }
+
     fn policy(&mut self, state: TeacherView<'_>, out: &mut [f32]) {
         self.scratch.clear();
         self.scratch.resize(out.len(), 0.0);

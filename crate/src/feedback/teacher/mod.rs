@@ -78,6 +78,13 @@ pub trait Teacher: Send {
     /// Writes the suggested action at the current state: for `Discrete(n)`, `n` probabilities
     /// summing to 1 (zero on illegal moves); for a `Box` space, the suggested action itself.
     fn policy(&mut self, state: TeacherView<'_>, out: &mut [f32]);
+
+    /// For a heatmap over a grid world: the value of standing on each cell (row-major, as
+    /// [`crate::env::Scene::Grid`]'s tiles), facing the best way, with the rest of the state
+    /// as it is; `None` where the agent cannot stand. `None` for teachers without a map.
+    fn cell_values(&mut self, _state: TeacherView<'_>) -> Option<Vec<Option<f64>>> {
+        None
+    }
 }
 
 /// Makes a teacher for `env_id`; `option` is the text after the colon, if any.
