@@ -2,6 +2,7 @@
 //! environment with a random policy and draws its [`Scene`](rlaif::env::Scene) on a canvas.
 
 pub mod chart;
+pub mod controls;
 pub mod draw;
 pub mod rollout;
 mod viewer;

@@ -1,10 +1,14 @@
-//! One environment driven by a uniformly random policy, or replaying the training agent's
-//! recorded episodes, with the episode bookkeeping the viewer shows. Plain Rust (no JS
-//! types), so it is tested natively.
+//! One environment driven by a uniformly random policy, replaying the training agent's
+//! recorded episodes, or played by a person (whose finished episodes become demonstrations),
+//! with the episode bookkeeping the viewer shows and, when a teacher is set, what it thinks.
+//! Plain Rust (no JS types), so it is tested natively.
 
+use crate::controls::KeyAction;
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use rlaif::env::{self, Action, Env, EnvError, Scene, registry::MakeError};
 use rlaif::experiment::EpisodeRecording;
+use rlaif::feedback::demos::{DemoAction, Demos, DemosError, Episode};
+use rlaif::feedback::{Teacher, TeacherError, TeacherView};
 
 /// Where the current episode stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -21,6 +25,8 @@ pub struct EpisodeInfo {
     pub truncated: bool,
     /// The episode is the training agent's (a replay), not the random policy's.
     pub agent: bool,
+    /// The episode is a person's, played with the keyboard.
+    pub human: bool,
 }
 
 impl EpisodeInfo {
@@ -37,6 +43,21 @@ pub enum RolloutError {
     NoLegalAction,
     #[error("the agent's episode does not replay in this env: it went on after its last action")]
     ReplayTooShort,
+    #[error("that move is not allowed here")]
+    IllegalMove,
+    #[error("a discrete action for a continuous env, or the other way round")]
+    WrongActionKind,
+}
+
+/// What the teacher thinks of the current state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeacherReadout {
+    /// `Phi(s)`.
+    pub value: f64,
+    /// Its suggested action: probabilities for a discrete env, the action for a continuous one.
+    pub policy: Vec<f32>,
+    /// Per-cell values on grid worlds (see [`Teacher::cell_values`]).
+    pub cell_values: Option<Vec<Option<f64>>>,
 }
 
 /// Where the actions come from.
@@ -46,6 +67,10 @@ enum Source {
     Replay {
         recording: EpisodeRecording,
         next: usize,
+    },
+    /// A person at the keyboard; `episode` is recorded as they play.
+    Human {
+        episode: Episode,
     },
 }
 
@@ -62,12 +87,18 @@ pub struct Rollout {
     /// Scratch for continuous actions; empty for discrete envs.
     action: Vec<f32>,
     info: EpisodeInfo,
+    teacher: Option<Box<dyn Teacher>>,
+    /// The person's finished episodes.
+    demos: Demos,
+    /// Seed of the person's next episode.
+    human_seed: u64,
 }
 
 impl Rollout {
     /// Makes the env by id and resets it with `seed`.
     pub fn new(id: &str, seed: u64) -> Result<Self, MakeError> {
         let env = env::make(id)?;
+        let demos = Demos::new(id).map_err(|_| MakeError::UnknownId(id.to_string()))?;
         let spec = env.spec();
         let (mask, action) = match spec.action_space.n() {
             Some(n) => (vec![true; n], Vec::new()),
@@ -83,6 +114,9 @@ impl Rollout {
             mask,
             action,
             info: EpisodeInfo::default(),
+            teacher: None,
+            demos,
+            human_seed: 0,
         };
         rollout.reset(seed);
         Ok(rollout)
@@ -132,6 +166,10 @@ impl Rollout {
     /// the next (its last frame stays visible until this next step): the newest agent episode
     /// if one came, the same agent episode again if not, or the random policy's next.
     pub fn step(&mut self) -> Result<EpisodeInfo, RolloutError> {
+        if matches!(self.source, Source::Human { .. }) {
+            // A person's episode only moves on their key.
+            return Ok(self.info);
+        }
         if self.info.done() {
             if self.pending.is_some() {
                 self.start_pending();
@@ -169,6 +207,7 @@ impl Rollout {
                 let a = self.sample_legal()?;
                 self.env.step(Action::Discrete(a), &mut self.obs)?
             }
+            Source::Human { .. } => return Ok(self.info),
         };
         self.info.steps += 1;
         self.info.episode_return += step.reward;
@@ -180,6 +219,137 @@ impl Rollout {
 
     pub fn info(&self) -> EpisodeInfo {
         self.info
+    }
+
+    /// Hands the env to a person: a fresh episode from `seed`, then `seed + 1`, ... for the
+    /// episodes after it. The random policy and agent replays stop until [`Rollout::reset`].
+    pub fn start_human(&mut self, seed: u64) {
+        self.pending = None;
+        self.human_seed = seed;
+        self.start_human_episode(self.info.episode);
+    }
+
+    fn start_human_episode(&mut self, number: u32) {
+        let seed = self.human_seed;
+        self.human_seed = self.human_seed.wrapping_add(1);
+        self.env.reset(Some(seed), &mut self.obs);
+        self.info = EpisodeInfo {
+            episode: number.max(1),
+            human: true,
+            ..EpisodeInfo::default()
+        };
+        self.source = Source::Human {
+            episode: Episode {
+                seed: Some(seed),
+                observations: Vec::new(),
+                actions: Vec::new(),
+                rewards: Vec::new(),
+            },
+        };
+    }
+
+    /// The person's move (see [`Rollout::start_human`]); after a finished episode, the first
+    /// key starts the next one (the finished one is already in [`Rollout::demos`]).
+    pub fn human_step(&mut self, action: KeyAction) -> Result<EpisodeInfo, RolloutError> {
+        if !matches!(self.source, Source::Human { .. }) {
+            self.start_human(self.human_seed);
+        } else if self.info.done() {
+            self.start_human_episode(self.info.episode + 1);
+        }
+        let demo_action = match action {
+            KeyAction::Discrete(a) if !self.mask.is_empty() => {
+                self.env.action_mask(&mut self.mask);
+                if !self.mask.get(a).copied().unwrap_or(false) {
+                    return Err(RolloutError::IllegalMove);
+                }
+                DemoAction::Discrete(a)
+            }
+            KeyAction::Continuous(a) if self.mask.is_empty() && self.action.len() == 1 => {
+                DemoAction::Continuous(vec![a])
+            }
+            _ => return Err(RolloutError::WrongActionKind),
+        };
+        let before = self.obs.clone();
+        let step = self.env.step(demo_action.as_action(), &mut self.obs)?;
+        self.info.steps += 1;
+        self.info.episode_return += step.reward;
+        self.info.last_reward = step.reward;
+        self.info.terminated = step.terminated;
+        self.info.truncated = step.truncated;
+        if let Source::Human { episode } = &mut self.source {
+            episode.observations.push(before);
+            episode.actions.push(demo_action);
+            episode.rewards.push(step.reward);
+            if step.terminated || step.truncated {
+                self.demos.episodes.push(episode.clone());
+            }
+        }
+        Ok(self.info)
+    }
+
+    /// Whether the env's actions are continuous.
+    pub fn is_continuous(&self) -> bool {
+        self.mask.is_empty()
+    }
+
+    /// Whether a person is playing.
+    pub fn is_human(&self) -> bool {
+        matches!(self.source, Source::Human { .. })
+    }
+
+    /// The person's finished episodes (only whole episodes: the one in play is not included).
+    pub fn demos(&self) -> &Demos {
+        &self.demos
+    }
+
+    /// Adds demonstrations loaded from a file (checked already); they must be of this env.
+    pub fn add_demos(&mut self, demos: Demos) -> Result<usize, DemosError> {
+        if demos.env_id != self.id {
+            return Err(DemosError::Mismatch(format!(
+                "these demonstrations are of {}, not {}",
+                demos.env_id, self.id
+            )));
+        }
+        let added = demos.episodes.len();
+        self.demos.episodes.extend(demos.episodes);
+        Ok(added)
+    }
+
+    pub fn clear_demos(&mut self) {
+        self.demos.episodes.clear();
+    }
+
+    /// Lets `teacher` (a registry name; `None`: the env's default) judge what is shown; an
+    /// error names the teachers there are.
+    pub fn set_teacher(&mut self, name: Option<&str>) -> Result<(), TeacherError> {
+        self.teacher = Some(rlaif::feedback::teacher::make(name, &self.id)?);
+        Ok(())
+    }
+
+    pub fn clear_teacher(&mut self) {
+        self.teacher = None;
+    }
+
+    /// The teacher's view of the current state, if a teacher is set.
+    pub fn teacher_readout(&mut self) -> Option<TeacherReadout> {
+        let teacher = self.teacher.as_mut()?;
+        let view = TeacherView {
+            env: &*self.env,
+            obs: &self.obs,
+        };
+        let dim = self
+            .env
+            .spec()
+            .action_space
+            .n()
+            .unwrap_or(self.action.len());
+        let mut policy = vec![0.0; dim];
+        teacher.policy(view, &mut policy);
+        Some(TeacherReadout {
+            value: teacher.value(view),
+            policy,
+            cell_values: teacher.cell_values(view),
+        })
     }
 
     pub fn scene(&self) -> Scene {
@@ -369,5 +539,167 @@ mod tests {
             r.step().unwrap();
         }
         assert!(matches!(r.step(), Err(RolloutError::ReplayTooShort)));
+    }
+
+    /// The teacher's greedy action at the rollout's current state.
+    fn suggested(r: &mut Rollout) -> KeyAction {
+        let readout = r.teacher_readout().expect("a teacher is set");
+        if r.is_continuous() {
+            return KeyAction::Continuous(readout.policy[0]);
+        }
+        let best = (0..readout.policy.len())
+            .max_by(|&a, &b| {
+                readout.policy[a]
+                    .total_cmp(&readout.policy[b])
+                    .then(b.cmp(&a))
+            })
+            .unwrap();
+        KeyAction::Discrete(best)
+    }
+
+    #[test]
+    fn a_person_following_the_teacher_solves_doorkey_and_the_episode_is_a_demonstration() {
+        let id = "Grid-DoorKey-8x8-v0";
+        let mut r = Rollout::new(id, 1).unwrap();
+        r.set_teacher(None).unwrap();
+        r.start_human(5);
+        assert!(r.is_human() && r.info().human && r.info().steps == 0);
+        // The random policy no longer moves the env.
+        assert_eq!(r.step().unwrap().steps, 0);
+        let mut moves = 0;
+        while !r.info().done() {
+            let a = suggested(&mut r);
+            r.human_step(a).unwrap();
+            moves += 1;
+            assert!(moves < 100, "the teacher's moves did not reach the goal");
+        }
+        assert!(r.info().terminated && r.info().episode_return > 0.0);
+        let demos = r.demos();
+        assert_eq!(demos.episodes.len(), 1);
+        assert_eq!(demos.episodes[0].seed, Some(5));
+        assert_eq!(demos.steps(), moves);
+        // The file the page downloads loads back, checked against the env.
+        let loaded = Demos::from_json(&demos.to_json()).unwrap();
+        assert_eq!(&loaded, demos);
+        // The next key starts the next episode, from the next seed.
+        let info = r.human_step(KeyAction::Discrete(0)).unwrap();
+        assert_eq!((info.episode, info.steps), (2, 1));
+        let Source::Human { episode } = &r.source else {
+            panic!("not a person's episode");
+        };
+        assert_eq!(episode.seed, Some(6));
+        // A reset hands the env back to the random policy and keeps the demonstrations.
+        r.reset(1);
+        assert!(!r.is_human());
+        assert_eq!(r.demos().episodes.len(), 1);
+    }
+
+    #[test]
+    fn every_env_takes_a_persons_keys_and_records_what_they_saw() {
+        for id in registry::ids() {
+            let mut r = Rollout::new(&id, 0).unwrap();
+            r.start_human(3);
+            let mut env = env::make(&id).unwrap();
+            let mut obs = vec![0.0; env.spec().observation_space.flat_dim()];
+            env.reset(Some(3), &mut obs);
+            let keys = crate::controls::bindings(&id);
+            let mut seen = Vec::new();
+            for i in 0..10 {
+                if r.info().done() {
+                    break;
+                }
+                // Cycles through the keys, skipping moves the position does not allow.
+                let b = keys[i % keys.len()];
+                seen.push(obs.clone());
+                match r.human_step(b.action) {
+                    Ok(_) => {
+                        let a = match b.action {
+                            KeyAction::Discrete(a) => DemoAction::Discrete(a),
+                            KeyAction::Continuous(a) => DemoAction::Continuous(vec![a]),
+                        };
+                        env.step(a.as_action(), &mut obs).unwrap();
+                    }
+                    Err(RolloutError::IllegalMove) => {
+                        seen.pop();
+                    }
+                    Err(e) => panic!("{id}: {e}"),
+                }
+            }
+            let Source::Human { episode } = &r.source else {
+                panic!("{id}: not a person's episode");
+            };
+            assert_eq!(episode.observations, seen, "{id}");
+        }
+    }
+
+    #[test]
+    fn illegal_and_wrong_kinds_of_moves_are_errors_that_record_nothing() {
+        let mut r = Rollout::new("ConnectFour-v0", 0).unwrap();
+        r.start_human(0);
+        let mut column_full = false;
+        for _ in 0..12 {
+            match r.human_step(KeyAction::Discrete(0)) {
+                Ok(info) if info.done() => break,
+                Ok(_) => {}
+                Err(RolloutError::IllegalMove) => {
+                    column_full = true;
+                    break;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        if column_full {
+            let Source::Human { episode } = &r.source else {
+                panic!("not a person's episode");
+            };
+            assert!(
+                episode.actions.len() <= 6,
+                "moves into a full column were kept"
+            );
+        }
+        assert!(matches!(
+            r.human_step(KeyAction::Continuous(1.0)),
+            Err(RolloutError::WrongActionKind)
+        ));
+        let mut p = Rollout::new("Pendulum-v1", 0).unwrap();
+        assert!(matches!(
+            p.human_step(KeyAction::Discrete(0)),
+            Err(RolloutError::WrongActionKind)
+        ));
+    }
+
+    #[test]
+    fn demonstrations_of_another_env_are_refused() {
+        let mut r = Rollout::new("CartPole-v1", 0).unwrap();
+        let other = Demos::new("MountainCar-v0").unwrap();
+        assert!(r.add_demos(other).is_err());
+        let mut same = Demos::new("CartPole-v1").unwrap();
+        same.episodes.push(Episode {
+            seed: None,
+            observations: vec![vec![0.0; 4]],
+            actions: vec![DemoAction::Discrete(1)],
+            rewards: vec![1.0],
+        });
+        assert_eq!(r.add_demos(same).unwrap(), 1);
+        assert_eq!(r.demos().steps(), 1);
+        r.clear_demos();
+        assert!(r.demos().episodes.is_empty());
+    }
+
+    #[test]
+    fn the_teacher_readout_is_there_only_with_a_teacher() {
+        let mut r = Rollout::new("CartPole-v1", 0).unwrap();
+        assert_eq!(r.teacher_readout(), None);
+        assert!(r.set_teacher(Some("oracle")).is_err());
+        r.set_teacher(Some("lqr")).unwrap();
+        let readout = r.teacher_readout().unwrap();
+        assert_eq!(readout.policy.len(), 2);
+        assert!((readout.policy.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert_eq!(readout.cell_values, None);
+        r.clear_teacher();
+        assert_eq!(r.teacher_readout(), None);
+        let mut g = Rollout::new("Grid-Empty-8x8-v0", 0).unwrap();
+        g.set_teacher(None).unwrap();
+        assert_eq!(g.teacher_readout().unwrap().cell_values.unwrap().len(), 64);
     }
 }

@@ -23,6 +23,24 @@ pub struct GridView<'a> {
     pub agent: (usize, usize),
     pub dir: u8,
     pub carrying_key: bool,
+    /// A teacher's value per cell, drawn as a heatmap (see [`heat_colour`]).
+    pub cell_values: Option<&'a [Option<f64>]>,
+}
+
+/// Heatmap colour of a value `t` in [0, 1] of the map's range: red (worst) through yellow to
+/// green (best), see-through so the tiles show.
+pub fn heat_colour(t: f64) -> String {
+    let hue = 120.0 * t.clamp(0.0, 1.0);
+    format!("hsla({hue:.0}, 75%, 48%, 0.42)")
+}
+
+/// `value` placed in the map's `[lo, hi]` range (the middle when the range is a point).
+pub fn heat_position(value: f64, lo: f64, hi: f64) -> f64 {
+    if hi > lo {
+        (value - lo) / (hi - lo)
+    } else {
+        0.5
+    }
 }
 
 /// The agent's triangle in cell units (0..1, y down), pointing right for 0, down for 1, left
@@ -58,6 +76,18 @@ pub fn grid(pen: &Pen, g: &GridView<'_>) -> Result<(), JsValue> {
                 .unwrap_or(Tile::Floor);
             let (x, y) = at(cx, cy, 0.0, 0.0);
             tile_at(pen, tile, x, y, cell)?;
+        }
+    }
+    if let Some(values) = g.cell_values {
+        let known = values.iter().flatten().copied().filter(|v| v.is_finite());
+        let (lo, hi) = known.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+        for (i, value) in values.iter().enumerate().take(g.width * g.height) {
+            if let Some(v) = value.filter(|v| v.is_finite()) {
+                let (x, y) = at(i % g.width, i / g.width, 0.0, 0.0);
+                pen.rect(x, y, cell, cell, &heat_colour(heat_position(v, lo, hi)));
+            }
         }
     }
     let (ax, ay) = g.agent;
@@ -157,6 +187,17 @@ mod tests {
         let (x, y) = tip(3);
         assert!(y < 0.2 && (x - 0.5).abs() < 1e-9);
         assert_eq!(agent_triangle(4), agent_triangle(0));
+    }
+
+    #[test]
+    fn heatmap_runs_from_red_at_the_worst_to_green_at_the_best() {
+        assert_eq!(heat_position(-1.0, -1.0, 1.0), 0.0);
+        assert_eq!(heat_position(1.0, -1.0, 1.0), 1.0);
+        assert_eq!(heat_position(0.0, -1.0, 1.0), 0.5);
+        assert_eq!(heat_position(3.0, 3.0, 3.0), 0.5);
+        assert_eq!(heat_colour(0.0), "hsla(0, 75%, 48%, 0.42)");
+        assert_eq!(heat_colour(1.0), "hsla(120, 75%, 48%, 0.42)");
+        assert_eq!(heat_colour(7.0), heat_colour(1.0));
     }
 
     #[test]

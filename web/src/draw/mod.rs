@@ -16,6 +16,15 @@ pub const BACKGROUND: &str = "#fbfaf5";
 
 /// Clears the canvas and draws `scene` on it.
 pub fn scene(pen: &Pen, scene: &Scene) -> Result<(), JsValue> {
+    scene_with_values(pen, scene, None)
+}
+
+/// [`scene`], with a teacher's per-cell values as a heatmap under a grid world's agent.
+pub fn scene_with_values(
+    pen: &Pen,
+    scene: &Scene,
+    cell_values: Option<&[Option<f64>]>,
+) -> Result<(), JsValue> {
     pen.clear(BACKGROUND);
     match scene {
         Scene::CartPole {
@@ -62,6 +71,7 @@ pub fn scene(pen: &Pen, scene: &Scene) -> Result<(), JsValue> {
                 agent: (*agent_x, *agent_y),
                 dir: *agent_dir,
                 carrying_key: *carrying_key,
+                cell_values,
             },
         ),
         Scene::Board {
