@@ -169,8 +169,13 @@ impl Worker {
     async fn run(&self, request: RunRequest) -> Result<&'static str, Failure> {
         let device = self.devices.get(self.kind).await.map_err(Failure::Device)?;
         if let Some(json) = &request.config {
-            let session =
-                Session::new(json, request.baseline, &device.device).map_err(Failure::Config)?;
+            let session = Session::new(
+                json,
+                request.demos.as_deref(),
+                request.baseline,
+                &device.device,
+            )
+            .map_err(Failure::Config)?;
             post(&[
                 ("type", "device".into()),
                 ("backend", self.kind.name().into()),

@@ -1,8 +1,10 @@
 //! Messages between the page and the worker (plain JS objects).
 //!
 //! Page to worker:
-//! - `{ type: "run", config?, baseline, updates }`: with `config` (an `ExperimentConfig` as
-//!   JSON) a new session starts, replacing the old one; without it the current session goes on.
+//! - `{ type: "run", config?, demos?, baseline, updates }`: with `config` (an `ExperimentConfig`
+//!   as JSON) a new session starts, replacing the old one; without it the current session goes
+//!   on. A config whose teacher is `demo:NAME` comes with `demos`, the demonstrations file's
+//!   JSON text, which the teacher is learned from before training starts.
 //!   `baseline: true` races a second trainer, the same config without feedback, in the same
 //!   worker. The run ends after `updates` more PPO updates, at the end of the run, or on `pause`.
 //! - `{ type: "pause" }`: the run ends after its current slice; the session is kept.
@@ -29,6 +31,8 @@ use web_sys::DedicatedWorkerGlobalScope;
 pub struct RunRequest {
     /// A new session's config, as JSON; `None` continues the current session.
     pub config: Option<String>,
+    /// Demonstrations (a `rlaif-demos` JSON file's text) for a `demo:` teacher.
+    pub demos: Option<String>,
     /// Race a baseline without feedback alongside (new sessions only).
     pub baseline: bool,
     /// PPO updates (of the main run) before this request ends.
@@ -65,12 +69,18 @@ impl Request {
                     Some(v) => Some(v.as_string().ok_or("run: config must be a JSON string")?),
                     None => None,
                 };
+                let demos = match field("demos") {
+                    Some(v) if v.is_undefined() || v.is_null() => None,
+                    Some(v) => Some(v.as_string().ok_or("run: demos must be a JSON string")?),
+                    None => None,
+                };
                 let updates = field("updates")
                     .and_then(|v| v.as_f64())
                     .filter(|x| *x >= 1.0)
                     .ok_or("run: updates must be a number of at least 1")?;
                 Ok(Request::Run(RunRequest {
                     config,
+                    demos,
                     baseline: field("baseline").is_some_and(|v| v.is_truthy()),
                     // Infinity (play until paused) saturates.
                     updates: updates as u64,

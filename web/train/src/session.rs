@@ -6,6 +6,7 @@ use crate::protocol::object;
 use burn::tensor::Device;
 use rlaif::experiment::trainer::MEAN_WINDOW;
 use rlaif::experiment::{ExperimentConfig, Metric, Trainer};
+use rlaif::feedback::teacher::learned::{LearnedTeacher, LearnedTeacherConfig};
 use rlaif::feedback::{FeedbackConfig, FeedbackMode};
 use wasm_bindgen::JsValue;
 
@@ -23,8 +24,31 @@ struct Run {
 }
 
 impl Run {
-    fn new(config: ExperimentConfig, device: &Device) -> Result<Self, String> {
-        let trainer = Trainer::new(config, device).map_err(|e| e.to_string())?;
+    /// A fresh run; a `demo:` teacher is learned from `demos` (a demonstrations file's text).
+    fn new(config: ExperimentConfig, demos: Option<&str>, device: &Device) -> Result<Self, String> {
+        let trainer = match config.feedback.teacher.as_deref() {
+            Some(name) if name.starts_with("demo:") && !config.feedback.is_none() => {
+                let demos = demos.ok_or_else(|| {
+                    format!("teacher {name:?} is learned from demonstrations, and none came with the settings")
+                })?;
+                let teacher = LearnedTeacher::from_bytes(
+                    demos.as_bytes(),
+                    &LearnedTeacherConfig::new(),
+                    config.seed,
+                )
+                .map_err(|e| format!("the demonstrations: {e}"))?;
+                if teacher.env_id() != config.env_id {
+                    return Err(format!(
+                        "the demonstrations are of {}, not {}",
+                        teacher.env_id(),
+                        config.env_id
+                    ));
+                }
+                Trainer::with_teacher(config, device, Box::new(teacher))
+            }
+            _ => Trainer::new(config, device),
+        }
+        .map_err(|e| e.to_string())?;
         Ok(Self::from_trainer(trainer))
     }
 
@@ -145,18 +169,24 @@ pub struct Session {
 }
 
 impl Session {
-    /// Parses and checks `json` and builds the trainers; a bad config is a readable message.
-    pub fn new(json: &str, baseline: bool, device: &Device) -> Result<Self, String> {
+    /// Parses and checks `json` and builds the trainers (a `demo:` teacher learned from
+    /// `demos` first); a bad config or bad demonstrations are a readable message.
+    pub fn new(
+        json: &str,
+        demos: Option<&str>,
+        baseline: bool,
+        device: &Device,
+    ) -> Result<Self, String> {
         let config = ExperimentConfig::from_json(json).map_err(|e| e.to_string())?;
         let baseline = if baseline {
             let mut plain = config.clone();
             plain.feedback = FeedbackConfig::default();
-            Some(Run::new(plain, device)?)
+            Some(Run::new(plain, None, device)?)
         } else {
             None
         };
         Ok(Self {
-            run: Run::new(config, device)?,
+            run: Run::new(config, demos, device)?,
             baseline,
             last: None,
         })
