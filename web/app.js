@@ -1,13 +1,18 @@
 // The playground page: settings (kept in the URL hash, see state.js), the rollout canvas driven
-// by the wasm `Viewer`, training in a worker (trainer.js) with a baseline racing it, and the
+// by the wasm `Viewer` (with the teacher's view of it, and a person's play recorded as
+// demonstrations), training in a worker (trainer.js) with a baseline racing it, and the
 // learning curves drawn by the wasm `Chart`. Text from the URL is only ever set as text.
 
-import { SCHEMA, defaults, parseHash, readSetting, stateFromConfig, toHash } from "./state.js";
+import { SCHEMA, defaults, experimentConfig, parseHash, readSetting, stateFromConfig, toHash } from "./state.js";
 import { TrainerClient, WorkerFailure, detectWebGpu } from "./trainer.js";
 
 const MAX_STEPS_PER_FRAME = 8;
 // How long the last frame of a finished episode stays up while playing.
 const HOLD_AFTER_DONE_MS = 500;
+// The teacher name a config gets for the page's own demonstrations.
+const DEMO_TEACHER = "demo:your-demonstrations";
+// Where a person's demonstrations of each env are kept between visits.
+const demoKey = (env) => `rlaif-playground.demos.${env}`;
 // Controls an embed shows when the author lists none.
 const EMBED_CONTROLS = ["fb", "lambda", "seed"];
 
@@ -16,7 +21,7 @@ const PRESETS = [
   { id: "cartpole", label: "CartPole: reward only", set: { env: "CartPole-v1", fb: "none" } },
   { id: "cartpole-shaping", label: "CartPole: teacher shaping", set: { env: "CartPole-v1", fb: "shaping", lambda: 0.5 } },
   { id: "mountaincar-direct", label: "MountainCar: direct AI reward", set: { env: "MountainCar-v0", fb: "direct", lambda: 0.5 } },
-  { id: "doorkey-preference", label: "DoorKey: AI preferences", set: { env: "Grid-DoorKey-8x8-v0", fb: "preference", lambda: 1 } },
+  { id: "doorkey-preference", label: "DoorKey: AI preferences", set: { env: "Grid-DoorKey-8x8-v0", fb: "preference", lambda: 0.5 } },
   { id: "connectfour-advice", label: "Connect Four: teacher advice", set: { env: "ConnectFour-v0", fb: "advice", lambda: 0.3 } },
 ];
 
@@ -37,6 +42,17 @@ const ui = {
   speed: el("speed"),
   backend: el("backend-select"),
   base: el("baseline-toggle"),
+  ov: el("overlay-toggle"),
+  readout: el("teacher-readout"),
+  humanPlay: el("human-play"),
+  humanKeys: el("human-keys"),
+  demosDownload: el("demos-download"),
+  demosLoad: el("demos-load"),
+  demosFile: el("demos-file"),
+  demosClear: el("demos-clear"),
+  demoEpisodes: el("demo-episodes"),
+  demoSteps: el("demo-steps"),
+  demoStorage: el("demo-storage"),
   play: el("play"),
   pause: el("pause"),
   step: el("step"),
@@ -74,8 +90,10 @@ const CONTROLS = [
   ["env", "select"], ["fb", "select"], ["teacher", "select"], ["lambda", "range"],
   ["sched", "select"], ["floor", "range"], ["mistake", "range"], ["beta", "number"],
   ["lr", "number"], ["envs", "number"], ["seed", "number"], ["speed", "range"],
-  ["backend", "select"], ["base", "checkbox"],
+  ["backend", "select"], ["base", "checkbox"], ["ov", "checkbox"],
 ];
+/** Settings that only change what is shown: the session goes on when they change. */
+const VIEW_ONLY = ["speed", "ov"];
 
 const page = {
   B: null,
@@ -95,6 +113,8 @@ const page = {
   session: null,
   inFlight: null,
   playing: false,
+  /** A person is playing the env with the keyboard. */
+  human: false,
   redrawPending: false,
   anim: { last: 0, debt: 0, holdUntil: 0, viewerSeed: 0 },
 };
@@ -121,7 +141,10 @@ function clearError() {
 
 // --- settings and the hash -----------------------------------------------------------------
 
-const lists = () => ({ envIds: page.envIds, teachersFor: (env) => page.B.Viewer.teachers(env) });
+const lists = () => ({
+  envIds: page.envIds,
+  teachersFor: (env) => [...page.B.Viewer.teachers(env), ...(hasDemos(env) ? ["demo"] : [])],
+});
 
 function writeHash() {
   history.replaceState(null, "", toHash(page.state));
@@ -139,6 +162,10 @@ function fillTeachers() {
   const names = page.B.Viewer.teachers(page.state.env);
   option(ui.teacher, "", names.length > 0 ? `default (${names[0]})` : "none built in for this env");
   for (const name of names) option(ui.teacher, name, name);
+  if (hasDemos(page.state.env)) {
+    const n = page.viewer?.envId === page.state.env ? page.viewer.demoEpisodes() : "saved";
+    option(ui.teacher, "demo", `learned from your demonstrations (${n} episodes)`);
+  }
   ui.teacher.value = page.state.teacher;
 }
 
@@ -204,8 +231,9 @@ function fitCanvas(canvas) {
 }
 
 function showEpisode(info) {
+  const who = info.human ? "You" : info.agent ? "Agent" : "Random policy";
   const parts = [
-    info.agent ? `Agent · episode ${info.episode}` : `Random policy · episode ${info.episode}`,
+    `${who} · episode ${info.episode}`,
     `steps ${info.steps}`,
     `return ${info.episodeReturn.toFixed(2)}`,
   ];
@@ -220,6 +248,7 @@ function drawRollout() {
     page.viewer.draw(ui.canvas);
     if (performance.getEntriesByName("first-frame").length === 0) performance.mark("first-frame");
     showEpisode(page.viewer.info());
+    showTeacher();
   } catch (err) {
     showError(err);
   }
@@ -242,10 +271,174 @@ function makeViewer() {
     page.viewer = next;
     page.anim.viewerSeed = page.state.seed;
     page.viewer.reset(page.anim.viewerSeed);
+    setHuman(false);
+    loadStoredDemos();
+    applyOverlay();
   } catch (err) {
     showError(err);
   }
   drawRollout();
+}
+
+// --- the teacher's view ----------------------------------------------------------------------
+
+/** Sets the viewer's teacher to the chosen one when the overlay is on (none when it is off). */
+function applyOverlay() {
+  if (!page.viewer) return;
+  ui.readout.hidden = !page.state.ov;
+  if (!page.state.ov) {
+    page.viewer.clearTeacher();
+    return;
+  }
+  // The learned teacher only exists once a run learns it: the overlay shows the default one.
+  const name = page.state.teacher === "demo" ? "" : page.state.teacher;
+  try {
+    page.viewer.setTeacher(name);
+  } catch (err) {
+    page.viewer.clearTeacher();
+    ui.readout.textContent = `No teacher to show: ${err?.message ?? err}`;
+  }
+}
+
+function showTeacher() {
+  if (!page.state.ov) return;
+  const t = page.viewer.teacher();
+  if (!t) return;
+  const names = page.B.Viewer.teachers(page.state.env);
+  const name = page.state.teacher === "" || page.state.teacher === "demo" ? names[0] : page.state.teacher;
+  const parts = [`Teacher ${name}: value ${t.value.toFixed(3)}`, `suggests ${t.suggestion}`];
+  if (t.heatmap) parts.push("map: its value of each cell, red lowest, green highest");
+  ui.readout.textContent = parts.join(" · ");
+}
+
+// --- a person at the keyboard ----------------------------------------------------------------
+
+function hasDemos(env) {
+  if (page.viewer?.envId === env) return page.viewer.demoEpisodes() > 0;
+  try {
+    return localStorage.getItem(demoKey(env)) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Loads the demonstrations this browser kept for the viewer's env. */
+function loadStoredDemos() {
+  let text = null;
+  try {
+    text = localStorage.getItem(demoKey(page.viewer.envId));
+    ui.demoStorage.textContent = "";
+  } catch (err) {
+    ui.demoStorage.textContent = `This browser keeps no storage for the page (${err?.message ?? err}): download your demonstrations to keep them.`;
+  }
+  if (text !== null) {
+    try {
+      page.viewer.addDemos(text);
+    } catch (err) {
+      // Kept as it is in storage: nothing the user made is thrown away.
+      showError(`Your saved demonstrations of ${page.viewer.envId} could not be read: ${err?.message ?? err}`);
+    }
+  }
+  showDemoCounts();
+}
+
+/** Keeps the demonstrations in this browser, saying so when it cannot. */
+function storeDemos() {
+  const env = page.viewer.envId;
+  try {
+    if (page.viewer.demoEpisodes() > 0) localStorage.setItem(demoKey(env), page.viewer.demosJson());
+    else localStorage.removeItem(demoKey(env));
+    ui.demoStorage.textContent = "Kept in this browser.";
+  } catch (err) {
+    ui.demoStorage.textContent = `Not kept in this browser (${err?.message ?? err}): download them to keep them.`;
+  }
+}
+
+function showDemoCounts() {
+  const episodes = page.viewer ? page.viewer.demoEpisodes() : 0;
+  ui.demoEpisodes.textContent = String(episodes);
+  ui.demoSteps.textContent = String(page.viewer ? page.viewer.demoSteps() : 0);
+  ui.demosDownload.disabled = episodes === 0;
+  ui.demosClear.disabled = episodes === 0;
+  fillTeachers();
+}
+
+function setHuman(on) {
+  page.human = on;
+  ui.humanPlay.setAttribute("aria-pressed", String(on));
+  ui.humanPlay.textContent = on ? "Stop playing" : "Play it yourself";
+  ui.humanKeys.hidden = !on;
+  if (on) ui.humanKeys.textContent = `Keys: ${page.viewer.keys().join(" · ")}. A key after the episode ends starts the next one.`;
+}
+
+/** Hands the canvas to the person at the keyboard, or back to the agent and random policy. */
+async function toggleHuman() {
+  if (!page.viewer) return;
+  if (page.human) {
+    setHuman(false);
+    page.viewer.reset(page.anim.viewerSeed);
+    if (page.session !== null) page.replays = true;
+    drawRollout();
+    return;
+  }
+  if (page.playing) await pause();
+  page.replays = false;
+  page.viewer.startHuman(page.state.seed);
+  setHuman(true);
+  clearError();
+  drawRollout();
+}
+
+/** A key while a person plays: `true` when it was an action of the env. */
+function humanKey(event) {
+  let info;
+  try {
+    info = page.viewer.humanKey(event.key);
+  } catch (err) {
+    showError(err);
+    return true;
+  }
+  if (info === undefined) return false;
+  clearError();
+  drawRollout();
+  if (info.done) {
+    storeDemos();
+    showDemoCounts();
+    ui.trainStatus.textContent = `Your episode ended with return ${info.episodeReturn.toFixed(2)}: it is demonstration ${page.viewer.demoEpisodes()}. Press a key to play the next one.`;
+  }
+  return true;
+}
+
+function downloadDemos() {
+  const blob = new Blob([page.viewer.demosJson()], { type: "application/json" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = `${page.viewer.envId}-demos.json`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+}
+
+async function loadDemos(file) {
+  try {
+    const added = page.viewer.addDemos(await file.text());
+    storeDemos();
+    showDemoCounts();
+    clearError();
+    ui.trainStatus.textContent = `Loaded ${added} episodes of demonstrations from ${file.name}.`;
+  } catch (err) {
+    showError(`Could not load ${file.name}: ${err?.message ?? err}`);
+  }
+}
+
+async function clearDemos() {
+  page.viewer.clearDemos();
+  storeDemos();
+  if (page.state.teacher === "demo") {
+    page.state.teacher = "";
+    writeHash();
+    await discardSession("Demonstrations cleared: the teacher is the default one again.");
+  }
+  showDemoCounts();
 }
 
 function tick(now) {
@@ -389,24 +582,20 @@ function setTrainStatus(state, text) {
 
 /** The `ExperimentConfig` JSON for the current settings: the env's preset, edited. */
 function buildConfig() {
-  const s = page.state;
-  const config = JSON.parse(page.B.Viewer.preset(s.env));
-  config.seed = s.seed;
-  if (s.lr !== null) config.ppo.learning_rate = s.lr;
-  if (s.envs !== null) config.n_envs = s.envs;
-  if (s.fb !== "none") {
-    config.feedback = {
-      mode: s.fb,
-      teacher: s.teacher === "" ? null : s.teacher,
-      lambda: s.lambda,
-      schedule:
-        s.sched === "linear"
-          ? { kind: "linear", floor: s.floor, steps: config.total_steps }
-          : { kind: "constant" },
-      labeler: { beta: s.beta > 0 ? s.beta : null, mistake: s.mistake },
-    };
+  const preset = JSON.parse(page.B.Viewer.preset(page.state.env));
+  return JSON.stringify(experimentConfig(page.state, preset, DEMO_TEACHER));
+}
+
+/** A new session's run request: the config, and the demonstrations its teacher learns from. */
+function newRunRequest(updates) {
+  const request = { updates, config: buildConfig(), baseline: page.state.base };
+  if (page.state.fb !== "none" && page.state.teacher === "demo") {
+    if (!page.viewer || page.viewer.demoEpisodes() === 0) {
+      throw new Error("the teacher learned from your demonstrations needs demonstrations: play the environment yourself or load a file first");
+    }
+    request.demos = page.viewer.demosJson();
   }
-  return JSON.stringify(config);
+  return request;
 }
 
 /** The backend a new session uses, with the badge saying which and why. */
@@ -436,8 +625,8 @@ async function train(updates) {
     let request = { updates };
     if (backend === null) {
       backend = await chooseBackend();
-      request = { updates, config: buildConfig(), baseline: page.state.base };
-      page.replays = true;
+      request = newRunRequest(updates);
+      page.replays = !page.human;
       resetStats();
       setTrainStatus(backend === "gpu" ? "compiling" : "starting", `Loading the ${backend === "gpu" ? "WebGPU" : "CPU"} trainer…`);
     }
@@ -489,7 +678,7 @@ async function continueOnCpu(err, updates) {
   }
   setBadge("cpu", `CPU — WebGPU failed: ${err.message}`);
   resetStats();
-  return page.client.run("cpu", { updates, config: buildConfig(), baseline: page.state.base });
+  return page.client.run("cpu", newRunRequest(updates));
 }
 
 async function stopTraining() {
@@ -506,6 +695,7 @@ async function discardSession(text) {
   // ending run still sends.
   page.replays = false;
   page.viewer?.reset(page.anim.viewerSeed);
+  if (page.human) setHuman(false);
   page.anim.holdUntil = 0;
   drawRollout();
   setPlaying(false);
@@ -528,8 +718,12 @@ async function onControl(key, kind) {
   showState();
   writeHash();
   if (key === "env" || key === "seed") makeViewer();
+  else if (key === "teacher" || key === "ov") {
+    applyOverlay();
+    drawRollout();
+  }
   if (key === "fb") scheduleChart();
-  if (key !== "speed") await discardSession("Settings changed: press Play to train with them.");
+  if (!VIEW_ONLY.includes(key)) await discardSession("Settings changed: press Play to train with them.");
 }
 
 async function onPreset() {
@@ -546,6 +740,7 @@ async function onPreset() {
 function play() {
   if (page.playing) return;
   clearError();
+  if (page.human) toggleHuman();
   if (page.session !== null) page.replays = true;
   setPlaying(true);
   if (!page.inFlight) train(Infinity);
@@ -560,6 +755,7 @@ async function pause() {
 
 function step() {
   if (page.inFlight) return;
+  if (page.human) toggleHuman();
   if (stepRollout()) drawRollout();
   if (page.session !== null) page.replays = true;
   train(1);
@@ -589,6 +785,10 @@ async function copy(label, text) {
 /** Downloads the session's run (weights, optimizer, statistics, config) as one file. */
 async function exportAgent() {
   if (page.session === null) return;
+  if (page.state.fb !== "none" && page.state.teacher === "demo") {
+    showError("Export failed: a run whose teacher is learned from your demonstrations cannot be exported yet (the file would not hold the teacher). Export the demonstrations instead, with Download demonstrations.");
+    return;
+  }
   await stopTraining();
   try {
     const m = await page.client.request(page.session, { type: "export" }, "exported");
@@ -664,6 +864,11 @@ function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) return;
   if (target instanceof HTMLInputElement && !["range", "checkbox"].includes(target.type)) return;
+  // A person playing: the env's keys move it (a focused slider keeps its arrow keys).
+  if (page.human && !(target instanceof HTMLInputElement && target.type === "range") && humanKey(event)) {
+    event.preventDefault();
+    return;
+  }
   if (event.key === " ") {
     event.preventDefault();
     if (page.playing) pause();
@@ -718,6 +923,15 @@ async function start(bindings) {
     if (file) importAgent(file);
   });
   ui.embedCode.addEventListener("click", embedCode);
+  ui.humanPlay.addEventListener("click", toggleHuman);
+  ui.demosDownload.addEventListener("click", downloadDemos);
+  ui.demosLoad.addEventListener("click", () => ui.demosFile.click());
+  ui.demosFile.addEventListener("change", () => {
+    const file = ui.demosFile.files?.[0];
+    ui.demosFile.value = "";
+    if (file) loadDemos(file);
+  });
+  ui.demosClear.addEventListener("click", clearDemos);
   document.addEventListener("keydown", onKey);
   // A hash edited by hand (or a link followed on this page) is read like a fresh load.
   window.addEventListener("hashchange", async () => {
@@ -744,7 +958,7 @@ async function start(bindings) {
     canvas.getContext("2d", { willReadFrequently: true });
   }
   for (const [key] of CONTROLS) ui[key].disabled = false;
-  for (const b of [ui.preset, ui.share, ui.embedCode, ui.importAgent]) b.disabled = false;
+  for (const b of [ui.preset, ui.share, ui.embedCode, ui.importAgent, ui.humanPlay, ui.demosLoad]) b.disabled = false;
   fitCanvas(ui.canvas);
   makeViewer();
   resetStats();

@@ -30,6 +30,7 @@ export const SCHEMA = {
   speed: { type: "int", min: 1, max: 240, default: 30, label: "simulation speed" },
   backend: { type: "enum", values: ["auto", "cpu", "gpu"], default: "auto", label: "backend" },
   base: { type: "bool", default: true, label: "baseline" },
+  ov: { type: "bool", default: false, label: "teacher overlay" },
   embed: { type: "bool", default: false, label: "embed" },
   controls: { type: "list", default: [], label: "controls" },
 };
@@ -37,7 +38,7 @@ export const SCHEMA = {
 /** Settings an embed may show through `controls=` (the buttons always show). */
 export const EMBEDDABLE = [
   "env", "preset", "fb", "teacher", "lambda", "sched", "floor", "mistake", "beta", "lr",
-  "envs", "seed", "speed", "backend", "base",
+  "envs", "seed", "speed", "backend", "base", "ov",
 ];
 
 export function defaults() {
@@ -241,8 +242,39 @@ export function stateFromConfig(config, current, lists = {}) {
     parts.push(`${key}=${encodeURIComponent(String(value))}`);
   }
   const { state, notes } = parseHash(parts.join("&"), lists);
-  for (const key of ["speed", "backend", "base", "embed", "controls"]) {
+  for (const key of ["speed", "backend", "base", "ov", "embed", "controls"]) {
     if (current && key in current) state[key] = current[key];
   }
   return { state, notes };
+}
+
+/**
+ * The `ExperimentConfig` (a plain object) for the page's `state`: the env's `preset` with the
+ * page's settings on top. Feedback knobs the page has no control for (the preference mode's
+ * reward model, segments and label budget, other labeler knobs) stay as the preset has them.
+ * The teacher `demo` (the page's own demonstrations) becomes `demoTeacher`.
+ */
+export function experimentConfig(state, preset, demoTeacher) {
+  const config = structuredClone(preset);
+  config.seed = state.seed;
+  if (state.lr !== null) config.ppo = { ...config.ppo, learning_rate: state.lr };
+  if (state.envs !== null) config.n_envs = state.envs;
+  if (state.fb === "none") {
+    delete config.feedback;
+    return config;
+  }
+  const kept = config.feedback ?? {};
+  const teacher = state.teacher === "" ? null : state.teacher === "demo" ? demoTeacher : state.teacher;
+  config.feedback = {
+    ...kept,
+    mode: state.fb,
+    teacher,
+    lambda: state.lambda,
+    schedule:
+      state.sched === "linear"
+        ? { kind: "linear", floor: state.floor, steps: config.total_steps }
+        : { kind: "constant" },
+    labeler: { ...kept.labeler, beta: state.beta > 0 ? state.beta : null, mistake: state.mistake },
+  };
+  return config;
 }

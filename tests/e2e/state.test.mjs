@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_HASH_LENGTH, defaults, parseHash, readSetting, stateFromConfig, toHash } from "../../web/state.js";
+import { MAX_HASH_LENGTH, defaults, experimentConfig, parseHash, readSetting, stateFromConfig, toHash } from "../../web/state.js";
 
 const lists = {
   envIds: ["CartPole-v1", "Grid-DoorKey-8x8-v0"],
@@ -167,4 +167,42 @@ test("an imported run's config becomes the page's settings; view settings stay",
   assert.equal(odd.state.env, "CartPole-v1");
   assert.equal(odd.state.envs, 64);
   assert.equal(odd.notes.length, 2, odd.notes.join("; "));
+});
+
+const DOORKEY_PRESET = {
+  env_id: "Grid-DoorKey-8x8-v0",
+  seed: 1,
+  total_steps: 300000,
+  n_envs: 8,
+  ppo: { n_steps: 128, learning_rate: 0.001 },
+  feedback: { preference: { label_budget: 1000, labels_per_update: 50, reward_model: "potential", reward_sign: "negative" } },
+};
+
+test("the run's config keeps the preset's feedback knobs the page has no control for", () => {
+  const state = { ...defaults(), env: "Grid-DoorKey-8x8-v0", fb: "preference", lambda: 0.5, mistake: 0.1, seed: 7, lr: 0.0005 };
+  const config = experimentConfig(state, DOORKEY_PRESET, "demo:x");
+  assert.deepEqual(config.feedback.preference, DOORKEY_PRESET.feedback.preference);
+  assert.equal(config.feedback.mode, "preference");
+  assert.equal(config.feedback.lambda, 0.5);
+  assert.equal(config.feedback.teacher, null);
+  assert.deepEqual(config.feedback.labeler, { beta: null, mistake: 0.1 });
+  assert.deepEqual(config.feedback.schedule, { kind: "constant" });
+  assert.equal(config.seed, 7);
+  assert.deepEqual(config.ppo, { n_steps: 128, learning_rate: 0.0005 });
+  assert.equal(config.n_envs, 8, "the preset's envs when the page sets none");
+  // The preset itself is not edited.
+  assert.equal(DOORKEY_PRESET.seed, 1);
+  assert.equal(DOORKEY_PRESET.ppo.learning_rate, 0.001);
+});
+
+test("the run's config names the page's demonstrations teacher, a linear schedule and no feedback", () => {
+  const state = { ...defaults(), env: "Grid-DoorKey-8x8-v0", fb: "shaping", teacher: "demo", sched: "linear", floor: 0.2, beta: 3 };
+  const config = experimentConfig(state, DOORKEY_PRESET, "demo:your-demonstrations");
+  assert.equal(config.feedback.teacher, "demo:your-demonstrations");
+  assert.deepEqual(config.feedback.schedule, { kind: "linear", floor: 0.2, steps: 300000 });
+  assert.equal(config.feedback.labeler.beta, 3);
+  const plain = experimentConfig({ ...state, fb: "none" }, DOORKEY_PRESET, "demo:x");
+  assert.equal(plain.feedback, undefined, "plain PPO carries no feedback");
+  const named = experimentConfig({ ...state, teacher: "inverted" }, DOORKEY_PRESET, "demo:x");
+  assert.equal(named.feedback.teacher, "inverted");
 });
