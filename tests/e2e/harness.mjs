@@ -115,3 +115,30 @@ export async function openSite(extraArgs = [], prefix = "/") {
 }
 
 export const byId = (id) => `[data-testid="${id}"]`;
+
+/** A fresh tab of `site` on `hash`, once the page has started (or failed to); its console
+ * errors, page errors and any dialog are recorded on `site`. */
+export async function openTab(site, hash = "") {
+  const page = await site.context.newPage();
+  page.on("console", (msg) => {
+    if (msg.type() === "error") site.consoleErrors.push(msg.text());
+  });
+  page.on("pageerror", (err) => site.pageErrors.push(String(err)));
+  page.on("dialog", (dialog) => {
+    site.pageErrors.push(`a dialog opened: ${dialog.message()}`);
+    dialog.dismiss();
+  });
+  await page.goto(`${site.origin}/${hash}`);
+  await page.waitForFunction(() => document.querySelector('[data-testid="backend-badge"]').dataset.ready === "1");
+  return page;
+}
+
+/** Clicks Step and waits until that one update has ended (paused) or failed. */
+export async function stepOnce(page) {
+  await page.click(byId("step"));
+  await page.waitForFunction(() =>
+    ["paused", "error"].includes(document.querySelector('[data-testid="train-status"]').dataset.state));
+}
+
+/** The notice's text, or `null` while it is hidden. */
+export const notice = (page) => page.$eval(byId("notice"), (n) => (n.hidden ? null : n.textContent));

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
-import { artifacts, byId, distDir, openSite } from "./harness.mjs";
+import { artifacts, byId, distDir, notice, openSite, openTab, stepOnce } from "./harness.mjs";
 
 let site;
 
@@ -27,30 +27,8 @@ const TEST_IDS = [
   "stat-labels",
 ];
 
-/** A fresh tab on `hash`, once the page has started (or failed to). */
-async function open(hash = "") {
-  const page = await site.context.newPage();
-  page.on("console", (msg) => {
-    if (msg.type() === "error") site.consoleErrors.push(msg.text());
-  });
-  page.on("pageerror", (err) => site.pageErrors.push(String(err)));
-  page.on("dialog", (dialog) => {
-    site.pageErrors.push(`a dialog opened: ${dialog.message()}`);
-    dialog.dismiss();
-  });
-  await page.goto(`${site.origin}/${hash}`);
-  await page.waitForFunction(() => document.querySelector('[data-testid="backend-badge"]').dataset.ready === "1");
-  return page;
-}
+const open = (hash = "") => openTab(site, hash);
 
-/** Clicks Step and waits until that one update has ended (paused) or failed. */
-async function stepOnce(page) {
-  await page.click(byId("step"));
-  await page.waitForFunction(() =>
-    ["paused", "error"].includes(document.querySelector('[data-testid="train-status"]').dataset.state));
-}
-
-const notice = (page) => page.$eval(byId("notice"), (n) => (n.hidden ? null : n.textContent));
 const hashOf = (page) => page.evaluate(() => decodeURIComponent(location.hash));
 
 /** Share of canvas pixels that differ from its most common colour. */

@@ -54,7 +54,7 @@ const GRID: [Binding; 5] = [
     discrete("ArrowRight", "→", "turn right", 1),
     discrete("ArrowUp", "↑", "forward", 2),
     discrete("p", "P", "pick up", 3),
-    discrete("t", "T", "open or close a door", 4),
+    discrete("t", "T", "toggle a door", 4),
 ];
 const CART_POLE: [Binding; 2] = [
     discrete("ArrowLeft", "←", "push left", 0),
