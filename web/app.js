@@ -798,7 +798,8 @@ async function exportAgent() {
     link.download = `${m.envId}-seed${page.state.seed}-${m.envSteps}-steps.rlaif`;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 0);
-    setTrainStatus("paused", `Exported ${link.download}.`);
+    const partial = m.optimizer ? "" : " It was read back from WebGPU without the optimiser's state: a run continued from it starts Adam afresh.";
+    setTrainStatus("paused", `Exported ${link.download}.${partial}`);
   } catch (err) {
     showError(`Export failed: ${err?.message ?? err}`);
   }

@@ -8,6 +8,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs/promises";
 import path from "node:path";
 import { WEBGPU_ARGS, artifacts, byId, openSite } from "./harness.mjs";
 
@@ -140,6 +141,13 @@ for (const run of runs) {
       assert.deepEqual(longTasks, [], "main-thread tasks over 50 ms during training (ms)");
       const file = run.backend === "gpu" ? "train-webgpu.png" : "train-cpu.png";
       await page.screenshot({ path: path.join(artifacts, file), fullPage: true });
+      if (run.backend === "gpu") {
+        // A WebGPU run exports too: read back asynchronously, without Adam's moments.
+        const [download] = await Promise.all([page.waitForEvent("download"), page.click(byId("export"))]);
+        const bytes = await fs.readFile(await download.path());
+        assert.equal(bytes.subarray(0, 8).toString("latin1"), "RLAIFCKP");
+        assert.match(await page.textContent(byId("train-status")), /without the optimiser's state/);
+      }
       assert.deepEqual(site.consoleErrors, []);
       assert.deepEqual(site.pageErrors, []);
       assert.deepEqual(site.foreignRequests, []);

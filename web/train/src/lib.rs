@@ -76,7 +76,13 @@ impl Worker {
         match Request::parse(data) {
             Ok(Request::Pause) => self.pause.set(true),
             Ok(Request::Reset) if !self.running.get() => *self.session.borrow_mut() = None,
-            Ok(Request::Export) if !self.running.get() => self.export(),
+            Ok(Request::Export) if !self.running.get() => {
+                self.running.set(true);
+                wasm_bindgen_futures::spawn_local(async move {
+                    self.export().await;
+                    self.running.set(false);
+                });
+            }
             Ok(Request::Import(bytes)) if !self.running.get() => {
                 self.running.set(true);
                 wasm_bindgen_futures::spawn_local(async move {
@@ -132,26 +138,39 @@ impl Worker {
         }
     }
 
-    /// Posts the session's checkpoint as `exported`, or an `export` error saying why not.
-    fn export(&self) {
-        let result = match (self.kind, self.session.borrow().as_ref()) {
-            // Burn reads WebGPU tensors back only asynchronously in a browser, and the
-            // checkpoint writer reads synchronously.
-            (BackendKind::Gpu, _) => Err(
-                "exporting a WebGPU run is not supported yet: train on the CPU backend to export"
-                    .to_string(),
-            ),
-            (_, None) => Err("nothing to export yet: train first".to_string()),
-            (_, Some(session)) => session
-                .export()
-                .map(|bytes| (bytes, session.env_id().to_string(), session.env_steps())),
+    /// Posts the session's checkpoint as `exported`, or an `export` error saying why not. A
+    /// WebGPU run is read back asynchronously as a snapshot: everything but Adam's moments
+    /// (`optimizer: false`), which a continued run starts afresh.
+    async fn export(&self) {
+        // Out of its cell while the readback is awaited (no other request runs meanwhile).
+        let taken = self.session.borrow_mut().take();
+        let result = match &taken {
+            None => Err("nothing to export yet: train first".to_string()),
+            Some(session) => {
+                let with_optimizer = self.kind != BackendKind::Gpu;
+                let bytes = if with_optimizer {
+                    session.export()
+                } else {
+                    session.snapshot().await
+                };
+                bytes.map(|bytes| {
+                    (
+                        bytes,
+                        session.env_id().to_string(),
+                        session.env_steps(),
+                        with_optimizer,
+                    )
+                })
+            }
         };
+        *self.session.borrow_mut() = taken;
         match result {
-            Ok((bytes, env_id, env_steps)) => post(&[
+            Ok((bytes, env_id, env_steps, with_optimizer)) => post(&[
                 ("type", "exported".into()),
                 ("bytes", js_sys::Uint8Array::from(&bytes[..]).into()),
                 ("envId", env_id.into()),
                 ("envSteps", (env_steps as f64).into()),
+                ("optimizer", with_optimizer.into()),
             ]),
             Err(message) => post_error("export", message),
         }

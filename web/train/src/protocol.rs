@@ -9,12 +9,13 @@
 //!   worker. The run ends after `updates` more PPO updates, at the end of the run, or on `pause`.
 //! - `{ type: "pause" }`: the run ends after its current slice; the session is kept.
 //! - `{ type: "reset" }`: forgets the session.
-//! - `{ type: "export" }`: the session's run as checkpoint bytes (CPU worker, between runs).
+//! - `{ type: "export" }`: the session's run as checkpoint bytes (between runs; from WebGPU
+//!   without Adam's moments).
 //! - `{ type: "import", bytes }`: a new session continuing the run in checkpoint `bytes` (a
 //!   `Uint8Array`), without a baseline.
 //!
 //! Worker to page: `ready`, `device` (backend and device name), `status` (text to show),
-//! `exported` (`bytes`, `envId`, `envSteps`), `imported` (`config` JSON and the run's totals),
+//! `exported` (`bytes`, `envId`, `envSteps`, `optimizer`: whether Adam's state is in), `imported` (`config` JSON and the run's totals),
 //! `snapshot` (WebGPU worker: `bytes`, `envSteps`, the run to continue on the CPU should the
 //! GPU fail),
 //! `metrics` (`run` and, when racing, `baseline`: totals, means, new curve points and the
