@@ -84,6 +84,7 @@ test("a person plays DoorKey by keyboard, the episode becomes a demonstration ke
   const steps = Number(await text(page, "demo-steps"));
   assert.ok(steps > 5 && steps === Number(status.match(/steps (\d+)/)[1]));
   assert.equal(await text(page, "demo-storage"), "Kept in this browser.");
+  await page.screenshot({ path: path.join(artifacts, "human-play.png"), fullPage: true });
   // The download is a demonstrations file with that episode.
   const [download] = await Promise.all([page.waitForEvent("download"), page.click(byId("demos-download"))]);
   assert.equal(download.suggestedFilename(), "Grid-DoorKey-8x8-v0-demos.json");
