@@ -527,6 +527,7 @@ function resetStats() {
   }
   ui.stats.firstMean.textContent = "–";
   ui.stats.stepsPerSecond.textContent = "–";
+  delete ui.stats.baselineMean.dataset.envSteps;
   page.charts.returns.clear();
   page.charts.accuracy.clear();
   el("legend-ai").hidden = true;
@@ -535,7 +536,7 @@ function resetStats() {
 
 function onWorkerMessage(m) {
   if (m.type === "snapshot") {
-    page.gpuSnapshot = { bytes: m.bytes, envSteps: m.envSteps };
+    page.gpuSnapshot = { bytes: m.bytes, baseline: m.baseline, envSteps: m.envSteps };
   } else if (m.type === "status") {
     setTrainStatus("compiling", m.text);
   } else if (m.type === "metrics") {
@@ -566,6 +567,7 @@ function onWorkerMessage(m) {
     if (m.baseline) {
       const b = m.baseline;
       ui.stats.baselineMean.textContent = plain(b.meanReturn, 2) ?? ui.stats.baselineMean.textContent;
+      ui.stats.baselineMean.dataset.envSteps = String(b.envSteps);
       page.charts.returns.extend(page.charts.series.baseline, b.curve);
     }
     setTrainStatus("training", `Training ${page.state.env}: ${r.envSteps} env steps, ${r.updates} updates`);
@@ -667,7 +669,7 @@ async function continueOnCpu(err, updates) {
   page.gpuSnapshot = null;
   if (snapshot) {
     try {
-      await page.client.request("cpu", { type: "import", bytes: snapshot.bytes }, "imported");
+      await page.client.request("cpu", { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline }, "imported");
       setBadge("cpu", `CPU — WebGPU failed (${err.message}); the run went on from step ${snapshot.envSteps}`);
       setTrainStatus("training", `WebGPU failed: continuing on the CPU from step ${snapshot.envSteps}.`);
       return await page.client.run("cpu", { updates });

@@ -159,12 +159,13 @@ for (const run of runs) {
 
 // A GPU that is lost mid-run: the WebGPU worker dies (here an uncaught error thrown inside it,
 // which is how a panic there reaches the page too). The page must continue the same run on the
-// CPU from the worker's last snapshot, not start over, and say so on the badge.
+// CPU from the worker's last snapshot, not start over, and say so on the badge; the racing
+// baseline goes on from the same snapshot.
 test("WebGPU lost mid-run: the run goes on on the CPU from its last snapshot", { timeout: 7 * 60_000 }, async () => {
   const site = await openSite(WEBGPU_ARGS);
   try {
     const { page } = site;
-    await page.goto(`${site.origin}/#v=1&env=CartPole-v1&backend=gpu&base=0&seed=2`);
+    await page.goto(`${site.origin}/#v=1&env=CartPole-v1&backend=gpu&base=1&seed=2`);
     await page.waitForFunction(() => document.querySelector('[data-testid="backend-badge"]').dataset.ready === "1");
     await page.click(byId("play"));
     await page.waitForFunction(
@@ -197,6 +198,11 @@ test("WebGPU lost mid-run: the run goes on on the CPU from its last snapshot", {
     );
     await page.click(byId("pause"));
     await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "paused");
+    // The baseline moves in step with the run (an update each): restarted from step 0 it would
+    // lag by the snapshot's steps.
+    const runSteps = Number(await page.textContent(byId("stat-env-steps")));
+    const baselineSteps = Number(await page.getAttribute(byId("stat-baseline-mean-return"), "data-env-steps"));
+    assert.equal(baselineSteps, runSteps, "the baseline did not go on from the snapshot");
     const notice = await page.$eval(byId("notice"), (n) => (n.hidden ? null : n.textContent));
     assert.equal(notice, null, `the page reported: ${notice}`);
     assert.deepEqual(site.pageErrors, []);

@@ -83,10 +83,10 @@ impl Worker {
                     self.running.set(false);
                 });
             }
-            Ok(Request::Import(bytes)) if !self.running.get() => {
+            Ok(Request::Import { bytes, baseline }) if !self.running.get() => {
                 self.running.set(true);
                 wasm_bindgen_futures::spawn_local(async move {
-                    let result = self.import(&bytes).await;
+                    let result = self.import(&bytes, baseline.as_deref()).await;
                     self.running.set(false);
                     match result {
                         Ok(message) => post_object(&message),
@@ -124,12 +124,20 @@ impl Worker {
         if now - last < EVERY_MS {
             return;
         }
-        match session.snapshot().await {
-            Ok(bytes) => {
+        let both = match session.snapshot().await {
+            Ok(run) => session.baseline_snapshot().await.map(|b| (run, b)),
+            Err(e) => Err(e),
+        };
+        match both {
+            Ok((bytes, baseline)) => {
                 self.last_snapshot.set(Some(now));
+                let baseline = baseline.map_or(JsValue::UNDEFINED, |b| {
+                    js_sys::Uint8Array::from(&b[..]).into()
+                });
                 post(&[
                     ("type", "snapshot".into()),
                     ("bytes", js_sys::Uint8Array::from(&bytes[..]).into()),
+                    ("baseline", baseline),
                     ("envSteps", (session.env_steps() as f64).into()),
                 ]);
             }
@@ -176,10 +184,14 @@ impl Worker {
         }
     }
 
-    /// Replaces the session with the run in checkpoint `bytes`.
-    async fn import(&self, bytes: &[u8]) -> Result<js_sys::Object, String> {
+    /// Replaces the session with the run in checkpoint `bytes` (and its baseline's).
+    async fn import(
+        &self,
+        bytes: &[u8],
+        baseline: Option<&[u8]>,
+    ) -> Result<js_sys::Object, String> {
         let device = self.devices.get(self.kind).await?;
-        let session = Session::import(bytes, &device.device)?;
+        let session = Session::import(bytes, baseline, &device.device)?;
         let message = session.imported_message();
         *self.session.borrow_mut() = Some(session);
         Ok(message)

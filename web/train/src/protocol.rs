@@ -11,13 +11,14 @@
 //! - `{ type: "reset" }`: forgets the session.
 //! - `{ type: "export" }`: the session's run as checkpoint bytes (between runs; from WebGPU
 //!   without Adam's moments).
-//! - `{ type: "import", bytes }`: a new session continuing the run in checkpoint `bytes` (a
-//!   `Uint8Array`), without a baseline.
+//! - `{ type: "import", bytes, baseline? }`: a new session continuing the run in checkpoint
+//!   `bytes` (a `Uint8Array`; with `baseline`, its racing baseline's snapshot, as a WebGPU
+//!   worker's `snapshot` message gives them; without it, no baseline).
 //!
 //! Worker to page: `ready`, `device` (backend and device name), `status` (text to show),
 //! `exported` (`bytes`, `envId`, `envSteps`, `optimizer`: whether Adam's state is in), `imported` (`config` JSON and the run's totals),
-//! `snapshot` (WebGPU worker: `bytes`, `envSteps`, the run to continue on the CPU should the
-//! GPU fail),
+//! `snapshot` (WebGPU worker: `bytes`, `baseline` when one races, `envSteps`: the run to
+//! continue on the CPU should the GPU fail),
 //! `metrics` (`run` and, when racing, `baseline`: totals, means, new curve points and the
 //! latest finished episode of the first env as `episode: { number, seed (BigInt), actions,
 //! episodeReturn }`, sent once, for the page to replay; feedback
@@ -45,8 +46,11 @@ pub enum Request {
     Pause,
     Reset,
     Export,
-    /// Checkpoint bytes to continue.
-    Import(Vec<u8>),
+    /// Checkpoint bytes to continue, and its baseline's.
+    Import {
+        bytes: Vec<u8>,
+        baseline: Option<Vec<u8>>,
+    },
 }
 
 impl Request {
@@ -62,7 +66,18 @@ impl Request {
                 let bytes = field("bytes")
                     .filter(|v| v.is_instance_of::<js_sys::Uint8Array>())
                     .ok_or("import: bytes must be a Uint8Array")?;
-                Ok(Request::Import(js_sys::Uint8Array::new(&bytes).to_vec()))
+                let baseline = match field("baseline") {
+                    Some(v) if v.is_undefined() || v.is_null() => None,
+                    Some(v) if v.is_instance_of::<js_sys::Uint8Array>() => {
+                        Some(js_sys::Uint8Array::new(&v).to_vec())
+                    }
+                    Some(_) => return Err("import: baseline must be a Uint8Array".into()),
+                    None => None,
+                };
+                Ok(Request::Import {
+                    bytes: js_sys::Uint8Array::new(&bytes).to_vec(),
+                    baseline,
+                })
             }
             Some("run") => {
                 let config = match field("config") {

@@ -192,13 +192,23 @@ impl Session {
         })
     }
 
-    /// A session continuing the run in checkpoint `bytes` (no baseline: one would start
-    /// from step 0 while the run is far ahead). The message says what is wrong with a bad file.
-    pub fn import(bytes: &[u8], device: &Device) -> Result<Self, String> {
+    /// A session continuing the run in checkpoint `bytes`, and its racing baseline from
+    /// `baseline` when it comes too (a run moved off a failed GPU); an imported file has none,
+    /// since a new one would start from step 0 while the run is far ahead. The message says
+    /// what is wrong with a bad file.
+    pub fn import(bytes: &[u8], baseline: Option<&[u8]>, device: &Device) -> Result<Self, String> {
         let trainer = Trainer::resume(bytes, device, None).map_err(|e| e.to_string())?;
+        let baseline = match baseline {
+            Some(b) => {
+                let t =
+                    Trainer::resume(b, device, None).map_err(|e| format!("the baseline: {e}"))?;
+                Some(Run::from_trainer(t))
+            }
+            None => None,
+        };
         Ok(Self {
             run: Run::from_trainer(trainer),
-            baseline: None,
+            baseline,
             last: None,
         })
     }
@@ -216,6 +226,19 @@ impl Session {
             .snapshot_async()
             .await
             .map_err(|e| e.to_string())
+    }
+
+    /// The racing baseline as a snapshot, if there is one.
+    pub async fn baseline_snapshot(&self) -> Result<Option<Vec<u8>>, String> {
+        match &self.baseline {
+            Some(b) => b
+                .trainer
+                .snapshot_async()
+                .await
+                .map(Some)
+                .map_err(|e| e.to_string()),
+            None => Ok(None),
+        }
     }
 
     /// The `imported` message: the run's config and totals.
