@@ -57,7 +57,7 @@ test("the page has every test id, a strict CSP, no inline script, and loads smal
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
   assert.equal(await page.locator("script:not([src])").count(), 0, "an inline script");
   assert.equal(await notice(page), null);
-  assert.equal(await hashOf(page), "#v=1&env=CartPole-v1&fb=none&teacher=&lambda=0.5&sched=constant&floor=0&mistake=0&beta=0&seed=1&speed=30&backend=auto&base=1");
+  assert.equal(await hashOf(page), "#v=1&env=CartPole-v1&fb=none&teacher=&lambda=0.5&sched=constant&floor=0&mistake=0&beta=0&seed=1&speed=30&backend=auto&base=1&ov=0");
   assert.ok(await inked(page, "rollout-canvas") > 0.005, "the rollout canvas is blank");
 
   // Nothing of the trainer loads before training; what did load is the first frame's cost.
