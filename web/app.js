@@ -22,6 +22,8 @@ const PRESETS = [
   { id: "cartpole-shaping", label: "CartPole: teacher shaping", set: { env: "CartPole-v1", fb: "shaping", lambda: 0.5 } },
   { id: "mountaincar-direct", label: "MountainCar: direct AI reward", set: { env: "MountainCar-v0", fb: "direct", lambda: 0.5 } },
   { id: "doorkey-preference", label: "DoorKey: AI preferences", set: { env: "Grid-DoorKey-8x8-v0", fb: "preference", lambda: 0.5 } },
+  { id: "empty-wrong-shaping", label: "Empty: a wrong teacher, shaping", set: { env: "Grid-Empty-8x8-v0", fb: "shaping", teacher: "inverted", lambda: 0.25 } },
+  { id: "empty-wrong-direct", label: "Empty: a wrong teacher, direct", set: { env: "Grid-Empty-8x8-v0", fb: "direct", teacher: "inverted", lambda: 1 } },
   { id: "connectfour-advice", label: "Connect Four: teacher advice", set: { env: "ConnectFour-v0", fb: "advice", lambda: 0.3 } },
 ];
 
@@ -732,10 +734,15 @@ async function onPreset() {
   const preset = PRESETS.find((p) => p.id === ui.preset.value);
   if (!preset) return;
   const envChanged = preset.set.env !== page.state.env;
-  Object.assign(page.state, preset.set, { teacher: "" });
+  // The preset's teacher, or the env's default when it names none.
+  Object.assign(page.state, { teacher: "" }, preset.set);
   showState();
   writeHash();
   if (envChanged) makeViewer();
+  else {
+    applyOverlay();
+    drawRollout();
+  }
   await discardSession("Preset loaded: press Play to train.");
 }
 

@@ -68,6 +68,17 @@ test("the teacher overlay shows its value, its suggestion and a heatmap, and the
   await page.close();
 });
 
+test("a wrong-teacher preset sets its teacher, and the overlay shows that teacher", async () => {
+  const page = await openTab(site, "#env=Grid-Empty-8x8-v0&ov=1");
+  await page.selectOption(byId("preset-select"), "empty-wrong-direct");
+  assert.equal(await page.inputValue(byId("teacher-select")), "inverted");
+  assert.equal(await page.inputValue(byId("feedback-select")), "direct");
+  assert.equal(await page.inputValue(byId("lambda")), "1");
+  assert.match(await text(page, "teacher-readout"), /^Teacher inverted: value /);
+  assert.match(await page.evaluate(() => location.hash), /fb=direct&teacher=inverted&lambda=1&/);
+  await page.close();
+});
+
 test("a person plays DoorKey by keyboard, the episode becomes a demonstration kept in the browser", async () => {
   const page = await openTab(site, "#env=Grid-DoorKey-8x8-v0&seed=3&ov=1");
   assert.equal(await text(page, "demo-episodes"), "0");
