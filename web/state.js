@@ -35,10 +35,13 @@ export const SCHEMA = {
   controls: { type: "list", default: [], label: "controls" },
 };
 
-/** Settings an embed may show through `controls=` (the buttons always show). */
+/**
+ * Settings an embed may show through `controls=` (the buttons always show), and `labels`,
+ * the labelling panel.
+ */
 export const EMBEDDABLE = [
   "env", "preset", "fb", "teacher", "lambda", "sched", "floor", "mistake", "beta", "lr",
-  "envs", "seed", "speed", "backend", "base", "ov",
+  "envs", "seed", "speed", "backend", "base", "ov", "labels",
 ];
 
 export function defaults() {
