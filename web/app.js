@@ -5,6 +5,7 @@
 
 import { SCHEMA, defaults, experimentConfig, parseHash, readSetting, stateFromConfig, toHash } from "./state.js";
 import { TrainerClient, WorkerFailure, detectWebGpu } from "./trainer.js";
+import { LabelingPanel } from "./labeling.js"; // labelling panel
 
 const MAX_STEPS_PER_FRAME = 8;
 // How long the last frame of a finished episode stays up while playing.
@@ -104,6 +105,8 @@ const page = {
   hashNotes: [],
   error: null,
   viewer: null,
+  /** The labelling panel (labeling.js). */
+  labels: null,
   charts: null,
   gpu: null,
   /** The WebGPU run's latest snapshot `{ bytes, envSteps }`, to continue on the CPU if WebGPU fails. */
@@ -199,6 +202,8 @@ function showState() {
   } catch {
     ui.lr.placeholder = ui.envs.placeholder = "preset";
   }
+  // Labelling panel: a new env, teacher or seed starts it afresh (the same ones change nothing).
+  page.labels?.configure(s.env, s.teacher, s.seed);
 }
 
 /** Reads a control's value through the same rules as the hash (typed, clamped). */
@@ -556,6 +561,7 @@ function onWorkerMessage(m) {
     if (r.episode && page.replays && page.viewer?.envId === page.state.env) {
       const e = r.episode;
       page.viewer.replay(e.seed, e.actions, e.number, e.episodeReturn);
+      page.labels?.addEpisode(e); // labelling panel: segments from the agent's episodes
       if (!page.playing) drawRollout();
     }
     // Feedback runs also report the AI return and, in preference mode, labels and accuracies.
@@ -894,6 +900,7 @@ function onKey(event) {
 
 async function start(bindings) {
   page.B = bindings;
+  page.labels = new LabelingPanel(bindings, el("labeling-panel")); // labelling panel
   page.envIds = bindings.Viewer.envIds();
   page.client = new TrainerClient(onWorkerMessage);
   if (page.envIds.length === 0) {
