@@ -298,7 +298,7 @@ impl PairSource {
     fn roll_out_random(&mut self) -> Result<(), LabelingError> {
         let mut policy = StdRng::seed_from_u64(self.seed ^ 0x9e37_79b9_7f4a_7c15);
         for k in 0..RANDOM_EPISODES {
-            let recording = random_episode(
+            let (recording, scores) = random_episode(
                 &mut *self.env,
                 &mut policy,
                 self.seed.wrapping_add(k as u64),
@@ -309,7 +309,6 @@ impl PairSource {
                 env_id: self.env_id.clone(),
                 why,
             })?;
-            let (recording, scores) = recording;
             self.random.push(Rc::new(Episode { recording, scores }));
         }
         Ok(())
@@ -899,7 +898,11 @@ mod tests {
         s.next_pair().unwrap();
         s.answer(Side::Left).unwrap();
         assert!(matches!(s.answer(Side::Left), Err(LabelingError::Answered)));
-        assert_eq!(s.counts(), (1, s.counts().1));
+        assert_eq!(
+            s.counts().0,
+            1,
+            "a second answer to one pair is not counted"
+        );
     }
 
     #[test]
