@@ -949,6 +949,30 @@ mod tests {
     }
 
     #[test]
+    fn every_env_gives_random_policy_pairs_before_the_agent_has_episodes() {
+        for id in registry::ids() {
+            let mut s = Session::new(&id, None, 25, 1).unwrap_or_else(|e| panic!("{id}: {e}"));
+            for _ in 0..3 {
+                let p = s.next_pair().unwrap_or_else(|e| panic!("{id}: {e}"));
+                assert_eq!(p.origin, Origin::RandomPolicy, "{id}");
+                let key = |g: &Segment| (g.episode.recording.number, g.start);
+                assert_ne!(key(&p.left), key(&p.right), "{id}: the same segment twice");
+                for g in [&p.left, &p.right] {
+                    assert!(g.len >= 1 && g.len <= 25 && g.start + g.len <= g.episode.steps());
+                }
+                let (l, r) = (p.left.scores().iter().sum(), p.right.scores().iter().sum());
+                assert_eq!((p.ai_left, p.ai_right), (l, r), "{id}");
+                let expected = match l - r {
+                    d if d.abs() < EQUAL_TOLERANCE => Side::Equal,
+                    d if d > 0.0 => Side::Left,
+                    _ => Side::Right,
+                };
+                assert_eq!(p.ai, expected, "{id}: {l} vs {r}");
+            }
+        }
+    }
+
+    #[test]
     fn the_ai_prefers_the_segment_with_more_teacher_progress() {
         let id = "Grid-Empty-8x8-v0";
         let (toward, _) = record(id, 5, &mut greedy(id));
