@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { artifacts, byId, openSite } from "./harness.mjs";
+import { artifacts, byId, notice, openSite, openTab } from "./harness.mjs";
 
 let site;
 
@@ -18,17 +18,7 @@ after(async () => {
   await site?.close();
 });
 
-/** A fresh tab on `hash`, once the page has started, with the panel asking. */
-async function open(hash = "") {
-  const page = await site.context.newPage();
-  page.on("console", (msg) => {
-    if (msg.type() === "error") site.consoleErrors.push(msg.text());
-  });
-  page.on("pageerror", (err) => site.pageErrors.push(String(err)));
-  await page.goto(`${site.origin}/${hash}`);
-  await page.waitForFunction(() => document.querySelector('[data-testid="backend-badge"]').dataset.ready === "1");
-  return page;
-}
+const open = (hash) => openTab(site, hash);
 
 const panelState = (page) => page.$eval(byId("labeling-panel"), (p) => p.dataset.state);
 const panelAi = (page) => page.$eval(byId("labeling-panel"), (p) => p.dataset.ai ?? null);
@@ -77,6 +67,7 @@ async function answer(page, choice) {
 test("the panel draws two segments, counts answers and agrees with itself", async () => {
   const errors = site.consoleErrors.length + site.pageErrors.length;
   const page = await open();
+  assert.equal(await notice(page), null);
   await page.locator(byId("labeling-panel")).scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelector('[data-testid="labeling-panel"]').dataset.state === "asking");
   assert.equal(await agreement(page), null);
@@ -135,6 +126,7 @@ test("the panel draws two segments, counts answers and agrees with itself", asyn
 test("on a grid map, answering what the AI labeler says agrees 100%", async () => {
   const errors = site.consoleErrors.length + site.pageErrors.length;
   const page = await open("#env=Grid-DoorKey-8x8-v0");
+  assert.equal(await notice(page), null);
   await page.waitForFunction(() => document.querySelector('[data-testid="labeling-panel"]').dataset.state === "asking");
   // A second Labeling with the panel's settings (env, default teacher, default segment
   // length, the page's seed) draws the same pairs: asking it first tells the AI's verdict
@@ -166,6 +158,7 @@ test("on a grid map, answering what the AI labeler says agrees 100%", async () =
   await page.selectOption(byId("env-select"), "Grid-Empty-8x8-v0");
   assert.equal(await text(page, "stat-human-labels"), "0");
   assert.equal(await panelState(page), "asking");
+  assert.equal(await notice(page), null);
   assert.equal(site.consoleErrors.length + site.pageErrors.length, errors, [...site.consoleErrors, ...site.pageErrors].join("\n"));
   await page.close();
 });
