@@ -6,6 +6,10 @@
 /** Frames of each segment shown per second: slow enough to compare two at once. */
 const STEPS_PER_SECOND = 10;
 
+const DEMO_TEACHER =
+  "the teacher learned from your demonstrations is trained when a run starts, so the panel " +
+  "cannot ask it; choose a built-in teacher to compare your labels with";
+
 const percent = (part, whole) => Math.round((100 * part) / whole);
 const SIDE_TEXT = { left: "the left segment", right: "the right segment" };
 
@@ -55,7 +59,11 @@ export class LabelingPanel {
     }).observe(root);
   }
 
-  /** Starts afresh for this env, teacher ("" for the env's default) and seed; the same three again change nothing. */
+  /**
+   * Starts afresh for this env, teacher ("" for the env's default) and seed; the same three
+   * again change nothing. The page's `demo` teacher (learned from your demonstrations) is
+   * trained by the trainer when a run starts: the panel has no copy of it, and says so.
+   */
   configure(envId, teacher, seed) {
     const key = JSON.stringify([envId, teacher, seed]);
     if (key === this.key) return;
@@ -66,6 +74,7 @@ export class LabelingPanel {
     this.counts = { answered: 0, agreements: 0 };
     this.error = null;
     try {
+      if (teacher === "demo") throw new Error(DEMO_TEACHER);
       this.labeling = new this.B.Labeling(envId, teacher, this.B.Labeling.defaultSegmentLen(), seed);
       this.labeling.nextPair();
     } catch (err) {
