@@ -66,6 +66,13 @@ for (const run of runs) {
         new PerformanceObserver((list) => {
           for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration));
         }).observe({ type: "longtask" });
+        // Animation frames the page gets while training (reported, not asserted: timing).
+        window.__frames = 0;
+        const count = () => {
+          window.__frames += 1;
+          requestAnimationFrame(count);
+        };
+        requestAnimationFrame(count);
         const status = document.querySelector('[data-testid="train-status"]');
         window.__states = [status.dataset.state];
         new MutationObserver(() => {
@@ -90,6 +97,7 @@ for (const run of runs) {
         run.updates,
         { timeout: run.timeout, polling: 250 },
       );
+      const fps = await page.evaluate(() => window.__frames / ((performance.now() - window.__t0) / 1000));
       if (await page.isEnabled(byId("pause"))) await page.click(byId("pause"));
       await page.waitForFunction(
         () =>
@@ -122,7 +130,8 @@ for (const run of runs) {
       const stepsPerSecond = await number(page, "stat-steps-per-second");
       t.diagnostic(
         `${badge}: ${updates} updates, ${episodes} episodes, ${envSteps} env steps, mean return ` +
-          `${first} -> ${mean} (baseline ${baseline}), ${stepsPerSecond} env steps/s`,
+          `${first} -> ${mean} (baseline ${baseline}), ${stepsPerSecond} env steps/s, ` +
+          `${fps.toFixed(1)} animation frames/s`,
       );
       assert.ok(updates >= run.updates, `only ${updates} updates`);
       assert.ok(episodes > 20, `only ${episodes} episodes`);
