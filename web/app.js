@@ -5,6 +5,7 @@
 
 import { SCHEMA, defaults, experimentConfig, parseHash, readSetting, stateFromConfig, toHash } from "./state.js";
 import { TrainerClient, WorkerFailure, detectWebGpu } from "./trainer.js";
+import { fitCanvas } from "./canvas.js";
 import { LabelingPanel } from "./labeling.js"; // labelling panel
 
 const MAX_STEPS_PER_FRAME = 8;
@@ -226,16 +227,6 @@ function applyEmbed() {
 }
 
 // --- the rollout canvas --------------------------------------------------------------------
-
-function fitCanvas(canvas) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = Math.max(1, Math.round(canvas.clientWidth * ratio));
-  const height = Math.max(1, Math.round(canvas.clientHeight * ratio));
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
-    canvas.height = height;
-  }
-}
 
 function showEpisode(info) {
   const who = info.human ? "You" : info.agent ? "Agent" : "Random policy";

@@ -3,6 +3,8 @@
 // shows what the AI labeler said of the same pair and how often you two agree. Your labels
 // are only compared with the AI's: they train nothing. Everything is set as text.
 
+import { fitCanvas } from "./canvas.js";
+
 /** Frames of each segment shown per second: slow enough to compare two at once. */
 const STEPS_PER_SECOND = 10;
 
@@ -170,7 +172,7 @@ export class LabelingPanel {
   draw() {
     if (!this.labeling) return;
     try {
-      for (const canvas of [this.ui.left, this.ui.right]) fit(canvas);
+      for (const canvas of [this.ui.left, this.ui.right]) fitCanvas(canvas);
       this.labeling.draw(this.ui.left, this.ui.right);
     } catch (err) {
       this.fail(err);
@@ -212,15 +214,4 @@ export class LabelingPanel {
 function caption(name, source, side) {
   const who = source === "agent" ? `agent episode ${side.episode}` : `random episode ${side.episode}`;
   return `${name}: ${who}, steps ${side.start + 1}–${side.start + side.len} of ${side.episodeLen}`;
-}
-
-/** Sizes the canvas's pixels to its displayed size. */
-function fit(canvas) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = Math.max(1, Math.round(canvas.clientWidth * ratio));
-  const height = Math.max(1, Math.round(canvas.clientHeight * ratio));
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
-    canvas.height = height;
-  }
 }
