@@ -161,7 +161,11 @@ export function parseHash(hash, lists = {}) {
   if (state.teacher !== "" && lists.teachersFor) {
     const known = lists.teachersFor(state.env);
     if (!known.includes(state.teacher)) {
-      notes.push(`teacher ${quote(state.teacher)} does not judge ${state.env}`);
+      notes.push(
+        state.teacher === "demo"
+          ? `teacher "demo" is learned from demonstrations of ${state.env}, which this browser does not have (a link does not carry them): play the environment yourself or load a demonstrations file`
+          : `teacher ${quote(state.teacher)} does not judge ${state.env}`,
+      );
       state.teacher = "";
     }
   }

@@ -206,3 +206,12 @@ test("the run's config names the page's demonstrations teacher, a linear schedul
   const named = experimentConfig({ ...state, teacher: "inverted" }, DOORKEY_PRESET, "demo:x");
   assert.equal(named.feedback.teacher, "inverted");
 });
+
+test("a link naming the demonstrations teacher without demonstrations says what is missing", () => {
+  const withDemos = { ...lists, teachersFor: (env) => [...lists.teachersFor(env), "demo"] };
+  assert.equal(parseHash("#env=CartPole-v1&teacher=demo", withDemos).state.teacher, "demo");
+  const { state, notes } = parseHash("#env=CartPole-v1&teacher=demo", lists);
+  assert.equal(state.teacher, "");
+  assert.equal(notes.length, 1);
+  assert.match(notes[0], /^teacher "demo" is learned from demonstrations of CartPole-v1, which this browser does not have/);
+});
