@@ -316,6 +316,28 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
     assert_eq!(summary["reward_model"], "potential");
     // Its rewards are added after each rollout, when the episodes were already reported.
     assert!(summary["final_mean_ai_return"].is_null(), "{summary}");
+    // The reward model's training knobs are accepted; the first update asks initial_labels.
+    let summary = preference_run(&[
+        "--reward-model",
+        "potential",
+        "--initial-labels",
+        "30",
+        "--min-gradient-steps",
+        "5",
+        "--label-noise",
+        "0.1",
+        "--smoothness",
+        "1",
+        "--reward-lr",
+        "1e-3",
+        "--reward-epochs",
+        "2",
+        "--ensemble",
+        "2",
+        "--query-selection",
+        "disagreement",
+    ]);
+    assert_eq!(summary["labels_used"], 30 + 10, "{summary}");
     for (flags, needle) in [
         (&["--feedback", "telepathy"][..], "unknown feedback mode"),
         (&["--feedback", "direct", "--lambda", "1.5"][..], "lambda"),
@@ -334,6 +356,23 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
         (
             &["--feedback", "preference", "--reward-model", "phi"][..],
             "reward model",
+        ),
+        (
+            &["--feedback", "preference", "--label-noise", "0.5"][..],
+            "label noise",
+        ),
+        (
+            &[
+                "--feedback",
+                "preference",
+                "--query-selection",
+                "disagreement",
+            ][..],
+            "ensemble",
+        ),
+        (
+            &["--feedback", "preference", "--query-selection", "loudest"][..],
+            "query selection",
         ),
     ] {
         let mut args = vec!["train", "--env", "CartPole-v1", "--steps", "64"];

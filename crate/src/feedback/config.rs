@@ -187,6 +187,44 @@ pub enum QuerySchedule {
     Decaying,
 }
 
+/// Which of the rollout's segment pairs are put to the labeler.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuerySelection {
+    /// Pairs drawn uniformly from the rollout's segments.
+    #[default]
+    Uniform,
+    /// Of [`DISAGREEMENT_CANDIDATES`] uniform pairs per query, those on which the ensemble's
+    /// members disagree most about which segment is better (the std of their predicted
+    /// return differences), as in B-Pref and PEBBLE: labels go where the model is unsure,
+    /// such as states the policy has just started to reach. Needs `ensemble >= 2`; before
+    /// the first label it is uniform.
+    Disagreement,
+}
+
+/// Candidate pairs drawn per query by [`QuerySelection::Disagreement`].
+pub const DISAGREEMENT_CANDIDATES: usize = 10;
+
+impl QuerySelection {
+    pub const ALL: [QuerySelection; 2] = [QuerySelection::Uniform, QuerySelection::Disagreement];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            QuerySelection::Uniform => "uniform",
+            QuerySelection::Disagreement => "disagreement",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|q| q.name() == name)
+            .ok_or_else(|| {
+                format!("unknown query selection {name:?}: expected uniform or disagreement")
+            })
+    }
+}
+
 /// The sign PPO sees on the learned reward. A reward that is positive everywhere pays the
 /// agent to make episodes long, a negative one to end them: which is right depends on how
 /// the env's episodes end (the survival and termination biases of GAIL-style rewards).
@@ -295,6 +333,8 @@ pub struct PreferenceConfig {
     /// Labels asked at each PPO update (see `query_schedule`).
     pub labels_per_update: usize,
     pub query_schedule: QuerySchedule,
+    /// Which pairs are asked (see [`QuerySelection`]).
+    pub query_selection: QuerySelection,
     /// Reward models in the ensemble (their mean is the reward).
     pub ensemble: usize,
     /// Hidden units of the reward model's two layers.
@@ -308,6 +348,22 @@ pub struct PreferenceConfig {
     pub reward_sign: RewardSign,
     /// Per-step reward or learned potential (see [`RewardModelKind`]).
     pub reward_model: RewardModelKind,
+    /// Labels asked at the first update instead of `labels_per_update` (`None`: the same),
+    /// so that the reward model is learned before PPO has spent many steps on a model that
+    /// knows nothing. Counted against `label_budget` like any other.
+    pub initial_labels: Option<usize>,
+    /// Each training round takes at least this many minibatch gradient steps (more passes
+    /// than `epochs` when there are few labels; 0: just `epochs`).
+    pub min_gradient_steps: usize,
+    /// The share of labels the reward model assumes are flipped, in `[0, 0.5)`: it learns
+    /// `P(a > b) = eps + (1 - 2 eps) * sigmoid(R_a - R_b)`, so a wrong label costs at most
+    /// `-ln eps` and cannot pull the model without bound (0: the plain Bradley-Terry loss).
+    pub label_noise: f64,
+    /// Potential model: weight of a penalty on `(h(s') - h(s))^2` over unlabelled transitions
+    /// of recent rollouts (0: none). One step moves a progress potential by little, so the
+    /// penalty carries what the labels teach along the agent's own trajectories; the
+    /// transitions cost no labels.
+    pub smoothness: f64,
 }
 
 impl Default for PreferenceConfig {
@@ -317,12 +373,17 @@ impl Default for PreferenceConfig {
             segment_len: 25,
             labels_per_update: 20,
             query_schedule: QuerySchedule::Uniform,
+            query_selection: QuerySelection::Uniform,
             ensemble: 1,
             hidden: 64,
             learning_rate: 3e-4,
             epochs: 4,
             reward_sign: RewardSign::Centered,
             reward_model: RewardModelKind::Step,
+            initial_labels: None,
+            min_gradient_steps: 0,
+            label_noise: 0.0,
+            smoothness: 0.0,
         }
     }
 }
@@ -338,6 +399,12 @@ impl PreferenceConfig {
                 self.ensemble
             ));
         }
+        if self.query_selection == QuerySelection::Disagreement && self.ensemble < 2 {
+            return Err(format!(
+                "disagreement query selection needs an ensemble of at least 2 models, got {}",
+                self.ensemble
+            ));
+        }
         if self.hidden == 0 {
             return Err("reward model hidden size must be at least 1".into());
         }
@@ -349,6 +416,18 @@ impl PreferenceConfig {
         }
         if self.epochs == 0 {
             return Err("reward model epochs must be at least 1".into());
+        }
+        if !(0.0..0.5).contains(&self.label_noise) {
+            return Err(format!(
+                "assumed label noise must be in [0, 0.5), got {}",
+                self.label_noise
+            ));
+        }
+        if !(self.smoothness.is_finite() && self.smoothness >= 0.0) {
+            return Err(format!(
+                "smoothness weight must be >= 0, got {}",
+                self.smoothness
+            ));
         }
         Ok(())
     }
@@ -463,6 +542,17 @@ mod tests {
         let mut c = ok.clone();
         c.labeler.beta = Some(0.0);
         assert!(c.validate().unwrap_err().contains("beta"));
+        let mut c = ok.clone();
+        c.preference.label_noise = 0.5;
+        assert!(c.validate().unwrap_err().contains("label noise"));
+        let mut c = ok.clone();
+        c.preference.smoothness = -1.0;
+        assert!(c.validate().unwrap_err().contains("smoothness"));
+        let mut c = ok.clone();
+        c.preference.query_selection = QuerySelection::Disagreement;
+        assert!(c.validate().unwrap_err().contains("ensemble"));
+        c.preference.ensemble = 3;
+        assert!(c.validate().is_ok());
         let mut c = ok;
         c.preference.segment_len = 0;
         assert!(c.validate().is_err());
@@ -505,6 +595,29 @@ mod tests {
         let c: PreferenceConfig = serde_json::from_str(r#"{"reward_model":"potential"}"#).unwrap();
         assert_eq!(c.reward_model, RewardModelKind::Potential);
         assert!(serde_json::from_str::<PreferenceConfig>(r#"{"reward_model":"phi"}"#).is_err());
+    }
+
+    #[test]
+    fn the_newer_knobs_default_to_the_old_behaviour_and_parse() {
+        let old: PreferenceConfig =
+            serde_json::from_str(r#"{"label_budget":1000,"reward_model":"potential"}"#).unwrap();
+        assert_eq!(old.initial_labels, None);
+        assert_eq!(old.min_gradient_steps, 0);
+        assert_eq!(old.label_noise, 0.0);
+        assert_eq!(old.smoothness, 0.0);
+        assert_eq!(old.query_selection, QuerySelection::Uniform);
+        let new: PreferenceConfig = serde_json::from_str(
+            r#"{"initial_labels":200,"min_gradient_steps":400,"label_noise":0.1,
+                "smoothness":1.0,"query_selection":"disagreement","ensemble":3}"#,
+        )
+        .unwrap();
+        assert_eq!(new.initial_labels, Some(200));
+        assert_eq!(new.query_selection, QuerySelection::Disagreement);
+        assert!(new.validate().is_ok());
+        for q in QuerySelection::ALL {
+            assert_eq!(QuerySelection::parse(q.name()), Ok(q));
+        }
+        assert!(QuerySelection::parse("random").is_err());
     }
 
     #[test]

@@ -11,11 +11,14 @@
 //! labeler skips. A skip is an answer the labeler gave ("can't tell"), and counting it keeps
 //! the cost of a skip threshold visible, as in B-Pref.
 
-use super::config::{LabelerConfig, PreferenceConfig, QuerySchedule, RewardModelKind};
+use super::config::{
+    DISAGREEMENT_CANDIDATES, LabelerConfig, PreferenceConfig, QuerySchedule, QuerySelection,
+    RewardModelKind,
+};
 use super::labeler::{Label, Labeler};
 use super::reward_model::{
-    Head, LabelledPair, NonFiniteRewardLoss, RewardModelConfig, RewardModelTrainer, feature_dim,
-    push_features,
+    Head, LabelledPair, MINIBATCH_PAIRS, NonFiniteRewardLoss, RewardModelConfig,
+    RewardModelTrainer, feature_dim, push_features,
 };
 use crate::agent::ActionSpec;
 use crate::agent::normalize::RunningNorm;
@@ -23,6 +26,11 @@ use crate::agent::rng::{AgentRng, mix_seed};
 
 /// Held-out pairs per rollout on which the reward model's accuracy is measured.
 pub const HELD_OUT_PAIRS: usize = 64;
+
+/// Unlabelled transitions kept per rollout for the smoothness penalty.
+pub const TRANSITIONS_PER_ROLLOUT: usize = 256;
+/// Unlabelled transitions kept in all (the most recent).
+pub const TRANSITIONS_KEPT: usize = 4096;
 
 /// Normalised rewards are clipped to `[-CLIP, CLIP]`.
 const REWARD_CLIP: f32 = 10.0;
@@ -215,6 +223,10 @@ pub struct PreferenceLearner {
     query_rng: AgentRng,
     /// Picks the held-out segments (its own stream, so measuring never changes training).
     held_out_rng: AgentRng,
+    /// Picks the unlabelled transitions of the smoothness penalty.
+    transition_rng: AgentRng,
+    /// Those transitions, `[n, 2 * obs_dim]`, oldest first.
+    transitions: Vec<f32>,
     labeler_agreed: u64,
     labeler_judged: u64,
     reward_norm: RunningNorm,
@@ -264,11 +276,15 @@ impl PreferenceLearner {
             labeler: Labeler::new(*labeler, mix_seed(seed, 1)),
             oracle: Labeler::new(LabelerConfig::default(), mix_seed(seed, 2)),
             model: RewardModelTrainer::new(&model_config, pref.learning_rate, mix_seed(seed, 3))
-                .with_head(head),
+                .with_head(head)
+                .with_label_noise(pref.label_noise)
+                .with_smoothness(pref.smoothness),
             pairs: Vec::new(),
             labels_used: 0,
             query_rng: AgentRng::new(mix_seed(seed, 4)),
             held_out_rng: AgentRng::new(mix_seed(seed, 5)),
+            transition_rng: AgentRng::new(mix_seed(seed, 6)),
+            transitions: Vec::new(),
             labeler_agreed: 0,
             labeler_judged: 0,
             reward_norm: RunningNorm::new(1, REWARD_CLIP),
@@ -293,7 +309,10 @@ impl PreferenceLearner {
 
     /// Queries to ask this round, `progress` being the share of the run done, in `[0, 1]`.
     pub fn queries_due(&self, progress: f64) -> usize {
-        let per_update = self.config.labels_per_update;
+        let per_update = match self.config.initial_labels {
+            Some(first) if self.labels_used == 0 => first,
+            _ => self.config.labels_per_update,
+        };
         let due = match self.config.query_schedule {
             QuerySchedule::Uniform => per_update,
             QuerySchedule::Decaying if per_update == 0 => 0,
@@ -338,8 +357,7 @@ impl PreferenceLearner {
             0
         };
         let mut learned = 0;
-        for _ in 0..due {
-            let (a, b) = segments.pick_pair(&mut self.query_rng);
+        for (a, b) in self.choose_pairs(rollout, &segments, due) {
             let label = self.labeler.label(
                 &segments.teacher_scores(rollout, a),
                 &segments.teacher_scores(rollout, b),
@@ -368,8 +386,11 @@ impl PreferenceLearner {
             self.pairs.push(pair);
             learned += 1;
         }
+        if learned > 0 && self.is_potential() && self.config.smoothness > 0.0 {
+            self.keep_transitions(rollout);
+        }
         let reward_model_loss = if learned > 0 {
-            let loss = self.model.train(&self.pairs, self.config.epochs)?;
+            let loss = self.model.train(&self.pairs, self.training_epochs())?;
             if self.is_potential() {
                 self.potential_scale = self.labelled_state_std();
             }
@@ -500,6 +521,79 @@ impl PreferenceLearner {
         Ok(())
     }
 
+    /// This round's `due` queries: uniform pairs, or with disagreement selection the `due`
+    /// of [`DISAGREEMENT_CANDIDATES`] times as many uniform pairs on which the ensemble's
+    /// predicted return differences vary most (uniform until the model has been trained).
+    fn choose_pairs(
+        &mut self,
+        rollout: &RolloutView,
+        segments: &Segments,
+        due: usize,
+    ) -> Vec<(Start, Start)> {
+        let select = self.config.query_selection == QuerySelection::Disagreement
+            && !self.pairs.is_empty()
+            && due > 0;
+        if !select {
+            return (0..due)
+                .map(|_| segments.pick_pair(&mut self.query_rng))
+                .collect();
+        }
+        let candidates: Vec<(Start, Start)> = (0..due * DISAGREEMENT_CANDIDATES)
+            .map(|_| segments.pick_pair(&mut self.query_rng))
+            .collect();
+        let mut features = Vec::new();
+        let mut terminal = Vec::new();
+        for &(a, b) in &candidates {
+            for start in [a, b] {
+                let (f, t) = self.segment_features(rollout, segments, start);
+                features.extend(f);
+                terminal.push(t);
+            }
+        }
+        let members = self.model.member_segment_returns(
+            &features,
+            self.rows_per_segment(segments),
+            &terminal,
+        );
+        let spread = disagreement(&members);
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        // Most disagreement first; ties (and NaN) keep the draw order.
+        order.sort_by(|&i, &j| spread[j].total_cmp(&spread[i]).then(i.cmp(&j)));
+        order.truncate(due);
+        order.into_iter().map(|i| candidates[i]).collect()
+    }
+
+    /// Adds [`TRANSITIONS_PER_ROLLOUT`] random non-terminal transitions of `rollout` to the
+    /// smoothness penalty's set (keeping the [`TRANSITIONS_KEPT`] latest) and hands the set
+    /// to the model. Expects a view that passed [`RolloutView::check_next`].
+    fn keep_transitions(&mut self, rollout: &RolloutView) {
+        let Some(next) = rollout.next else { return };
+        let d = self.obs_dim;
+        let rows = rollout.rows();
+        for _ in 0..TRANSITIONS_PER_ROLLOUT.min(rows) {
+            let row = self.transition_rng.below(rows);
+            if let Some(after) = rollout.next_obs(&next, row) {
+                self.transitions
+                    .extend_from_slice(&rollout.obs[row * d..(row + 1) * d]);
+                self.transitions.extend_from_slice(after);
+            }
+        }
+        let kept = TRANSITIONS_KEPT * 2 * d;
+        if self.transitions.len() > kept {
+            self.transitions.drain(..self.transitions.len() - kept);
+        }
+        self.model.set_transitions(&self.transitions);
+    }
+
+    /// Passes over the labels this round: `epochs`, or more to take at least
+    /// `min_gradient_steps` minibatch steps.
+    fn training_epochs(&self) -> usize {
+        let batches = self.pairs.len().div_ceil(MINIBATCH_PAIRS).max(1);
+        self.config
+            .epochs
+            .max(self.config.min_gradient_steps.div_ceil(batches))
+    }
+
     /// Rows of reward-model input per segment.
     fn rows_per_segment(&self, segments: &Segments) -> usize {
         if self.is_potential() { 2 } else { segments.len }
@@ -603,6 +697,20 @@ impl PreferenceLearner {
             .count();
         Some(agreed as f64 / labels.len() as f64)
     }
+}
+
+/// Per pair, the std over members of the predicted return difference `R_a - R_b`;
+/// `members[k]` holds member k's returns of the segments a0, b0, a1, b1, ...
+fn disagreement(members: &[Vec<f64>]) -> Vec<f64> {
+    let pairs = members.first().map_or(0, |m| m.len() / 2);
+    let k = members.len().max(1) as f64;
+    (0..pairs)
+        .map(|p| {
+            let diffs: Vec<f64> = members.iter().map(|m| m[2 * p] - m[2 * p + 1]).collect();
+            let mean = diffs.iter().sum::<f64>() / k;
+            (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / k).sqrt()
+        })
+        .collect()
 }
 
 /// Where a segment starts: env column and step.
@@ -914,6 +1022,109 @@ mod tests {
         assert_eq!(l.queries_due(0.0), 20);
         assert_eq!(l.queries_due(0.25), 15);
         assert_eq!(l.queries_due(1.0), 1);
+    }
+
+    #[test]
+    fn initial_labels_front_load_the_budget_and_min_steps_raise_the_epochs() {
+        let data = Synthetic::new(2, 32, 1);
+        let config = PreferenceConfig {
+            label_budget: 30,
+            labels_per_update: 4,
+            initial_labels: Some(20),
+            epochs: 2,
+            min_gradient_steps: 10,
+            ..pref()
+        };
+        let mut l =
+            PreferenceLearner::new(&config, &LabelerConfig::default(), 2, ACTION, 0).unwrap();
+        // No labels yet: one minibatch, so 10 steps take 10 passes.
+        assert_eq!(l.training_epochs(), 10);
+        let used: Vec<(usize, u64)> = (0..5)
+            .map(|_| {
+                let s = l.after_rollout(&data.view(), 0.0).unwrap();
+                (s.new_labels, s.labels_used)
+            })
+            .collect();
+        assert_eq!(used, vec![(20, 20), (4, 24), (4, 28), (2, 30), (0, 30)]);
+        // 30 labels fit one minibatch of 64: still 10 passes; with 100 labels (2 minibatches)
+        // 5 passes, and the configured epochs once they take more steps.
+        assert_eq!(l.training_epochs(), 10);
+        let many = l.pairs[0].clone();
+        l.pairs.resize(100, many);
+        assert_eq!(l.training_epochs(), 5);
+        l.pairs.resize(700, l.pairs[0].clone());
+        assert_eq!(l.training_epochs(), 2);
+        // Without initial_labels the first round asks labels_per_update, as before.
+        let plain = PreferenceConfig {
+            initial_labels: None,
+            ..config
+        };
+        let l = PreferenceLearner::new(&plain, &LabelerConfig::default(), 2, ACTION, 0).unwrap();
+        assert_eq!(l.queries_due(0.0), 4);
+    }
+
+    #[test]
+    fn disagreement_is_the_std_of_the_members_return_differences() {
+        // Two members, two pairs: differences (1, 3) and (2, 2).
+        let members = vec![vec![1.0, 0.0, 2.0, 0.0], vec![3.0, 0.0, 1.0, -1.0]];
+        assert_eq!(disagreement(&members), vec![1.0, 0.0]);
+        assert!(disagreement(&[]).is_empty());
+    }
+
+    #[test]
+    fn disagreement_selection_asks_the_pairs_the_ensemble_is_unsure_of() {
+        let config = PreferenceConfig {
+            ensemble: 3,
+            query_selection: QuerySelection::Disagreement,
+            ..pref()
+        };
+        let mut l =
+            PreferenceLearner::new(&config, &LabelerConfig::default(), 2, ACTION, 3).unwrap();
+        let data = Synthetic::new(4, 64, 1);
+        let view = data.view();
+        let segments = Segments::find(view.dones, view.n_envs, config.segment_len);
+        // Before any label: uniform, the same draws as uniform selection would make.
+        let mut uniform_rng = l.query_rng.clone();
+        let first = l.choose_pairs(&view, &segments, 5);
+        let expected: Vec<_> = (0..5)
+            .map(|_| segments.pick_pair(&mut uniform_rng))
+            .collect();
+        assert_eq!(first, expected);
+        l.after_rollout(&view, 0.0).unwrap();
+        // Trained: the chosen pairs are the most disputed of ten times as many candidates.
+        let mut probe = l.query_rng.clone();
+        let chosen = l.choose_pairs(&view, &segments, 5);
+        assert_eq!(chosen.len(), 5);
+        let candidates: Vec<_> = (0..5 * DISAGREEMENT_CANDIDATES)
+            .map(|_| segments.pick_pair(&mut probe))
+            .collect();
+        let spread_of = |pairs: &[(Start, Start)]| {
+            let mut features = Vec::new();
+            let mut terminal = Vec::new();
+            for &(a, b) in pairs {
+                for start in [a, b] {
+                    let (f, t) = l.segment_features(&view, &segments, start);
+                    features.extend(f);
+                    terminal.push(t);
+                }
+            }
+            disagreement(
+                &l.model
+                    .member_segment_returns(&features, segments.len, &terminal),
+            )
+        };
+        let all = spread_of(&candidates);
+        let picked = spread_of(&chosen);
+        let mut sorted = all.clone();
+        sorted.sort_by(|x, y| y.total_cmp(x));
+        assert!(
+            picked.iter().all(|p| *p >= sorted[4] - 1e-12),
+            "{picked:?} {sorted:?}"
+        );
+        assert!(picked.iter().sum::<f64>() > 5.0 * all.iter().sum::<f64>() / all.len() as f64);
+        let stats = l.after_rollout(&view, 0.1).unwrap();
+        assert_eq!(stats.new_labels, 25);
+        assert_eq!(stats.labels_used, 50);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::feedback::config::RewardSign;
 use burn::config::Config;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::activation::log_sigmoid;
+use burn::tensor::activation::{log_sigmoid, sigmoid};
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// Labelled pairs per gradient step.
@@ -129,9 +129,26 @@ impl RewardModel {
 /// rewards of each pair's segments; `target`: `[pairs]`, `P(a > b)` as labelled (1, 0 or
 /// 0.5) -> `[1]`. Written with `log_sigmoid` so large margins stay finite.
 pub fn bradley_terry_loss(sum_a: Tensor<1>, sum_b: Tensor<1>, target: Tensor<1>) -> Tensor<1> {
+    robust_bradley_terry_loss(sum_a, sum_b, target, 0.0)
+}
+
+/// [`bradley_terry_loss`] for labels of which a share `eps` in `[0, 0.5)` is assumed
+/// flipped: `P(a > b) = eps + (1 - 2 eps) * sigmoid(margin)`. Each pair's loss is then at
+/// most `-ln eps`, so a wrong label stops pulling once the model is confident. `eps = 0` is
+/// the plain loss.
+pub fn robust_bradley_terry_loss(
+    sum_a: Tensor<1>,
+    sum_b: Tensor<1>,
+    target: Tensor<1>,
+    eps: f64,
+) -> Tensor<1> {
     let margin = sum_a - sum_b;
-    let log_p_a = log_sigmoid(margin.clone());
-    let log_p_b = log_sigmoid(margin.neg());
+    let (log_p_a, log_p_b) = if eps > 0.0 {
+        let p = |m: Tensor<1>| sigmoid(m).mul_scalar(1.0 - 2.0 * eps).add_scalar(eps).log();
+        (p(margin.clone()), p(margin.neg()))
+    } else {
+        (log_sigmoid(margin.clone()), log_sigmoid(margin.neg()))
+    };
     let not_target = target.clone().neg().add_scalar(1.0);
     (target * log_p_a + not_target * log_p_b).mean().neg()
 }
@@ -168,6 +185,13 @@ pub struct RewardModelTrainer {
     d_input: usize,
     head: Head,
     learning_rate: f64,
+    /// Assumed share of flipped labels (see [`robust_bradley_terry_loss`]).
+    label_noise: f64,
+    /// Potential head: weight of the smoothness penalty on `transitions`.
+    smoothness: f64,
+    /// Potential head: unlabelled transitions `(s, s')`, `[n, 2 * d_input]` row-major, on
+    /// which training penalises `(h(s') - h(s))^2` (see [`RewardModelTrainer::set_transitions`]).
+    transitions: Vec<f32>,
     /// Parameters, on the autodiff device.
     model: RewardModel,
     optim: ModuleOptimizer,
@@ -187,6 +211,9 @@ impl RewardModelTrainer {
             d_input: config.d_input,
             head: Head::Step,
             learning_rate,
+            label_noise: 0.0,
+            smoothness: 0.0,
+            transitions: Vec::new(),
             snapshot: model.valid(),
             model,
             optim: AdamConfig::new().init(),
@@ -199,6 +226,52 @@ impl RewardModelTrainer {
     pub fn with_head(mut self, head: Head) -> Self {
         self.head = head;
         self
+    }
+
+    /// The same trainer assuming a share `eps` of flipped labels (see
+    /// [`robust_bradley_terry_loss`]).
+    pub fn with_label_noise(mut self, eps: f64) -> Self {
+        self.label_noise = eps;
+        self
+    }
+
+    /// The same trainer penalising `smoothness * mean (h(s') - h(s))^2` over a minibatch of
+    /// the transitions given to [`RewardModelTrainer::set_transitions`] at every gradient
+    /// step (potential head only; 0: no penalty). One step changes a shortest-path or
+    /// progress potential by little, so this spreads what the labels teach along the
+    /// trajectories the agent actually takes, without asking for more labels.
+    pub fn with_smoothness(mut self, weight: f64) -> Self {
+        self.smoothness = weight;
+        self
+    }
+
+    /// The unlabelled transitions of the smoothness penalty: consecutive states `(s, s')`,
+    /// each row `2 * d_input` floats. Replaces the previous set.
+    pub fn set_transitions(&mut self, transitions: &[f32]) {
+        self.transitions.clear();
+        self.transitions.extend_from_slice(transitions);
+    }
+
+    /// The smoothness penalty of `member` on a random minibatch of transitions, if any.
+    fn smoothness_penalty(&mut self, k: usize) -> Option<Tensor<1>> {
+        let Head::Potential(sign) = self.head else {
+            return None;
+        };
+        let row = 2 * self.d_input;
+        let n = self.transitions.len() / row.max(1);
+        if self.smoothness <= 0.0 || n == 0 {
+            return None;
+        }
+        let m = MINIBATCH_PAIRS.min(n);
+        let mut x = Vec::with_capacity(m * row);
+        for _ in 0..m {
+            let i = self.rng.below(n);
+            x.extend_from_slice(&self.transitions[i * row..(i + 1) * row]);
+        }
+        let x = Tensor::<2>::from_data(TensorData::new(x, [2 * m, self.d_input]), &self.device);
+        let h = apply_sign(sign, self.model.members[k].forward(x)).reshape([m, 2]);
+        let step = h.clone().narrow(1, 1, 1) - h.narrow(1, 0, 1);
+        Some(step.powi_scalar(2).mean().mul_scalar(self.smoothness))
     }
 
     pub fn d_input(&self) -> usize {
@@ -251,7 +324,15 @@ impl RewardModelTrainer {
                             ),
                         ),
                     };
-                    let loss = bradley_terry_loss(sum_a, sum_b, batch.target.clone());
+                    let mut loss = robust_bradley_terry_loss(
+                        sum_a,
+                        sum_b,
+                        batch.target.clone(),
+                        self.label_noise,
+                    );
+                    if let Some(penalty) = self.smoothness_penalty(k) {
+                        loss = loss + penalty;
+                    }
                     total = Some(match total {
                         Some(t) => t + loss,
                         None => loss,
@@ -326,17 +407,44 @@ impl RewardModelTrainer {
             .unwrap_or_else(|| vec![f32::NAN; rows])
     }
 
-    /// Predicted return of a segment given as `[len, d_input]` features: the sum of its
-    /// rewards (step head), or `h(end) - h(start)` of its two rows, `h(end) = 0` when
-    /// `terminal` (potential head).
-    pub fn segment_return(&self, features: &[f32], terminal: bool) -> f64 {
-        self.segment_returns(features, features.len() / self.d_input.max(1), &[terminal])[0]
+    /// Each member's predicted return of consecutive segments of `len` rows each (see
+    /// [`RewardModelTrainer::segment_returns`]): `[member][segment]`.
+    pub fn member_segment_returns(
+        &self,
+        features: &[f32],
+        len: usize,
+        terminal: &[bool],
+    ) -> Vec<Vec<f64>> {
+        let rows = features.len() / self.d_input.max(1);
+        if rows == 0 {
+            return vec![Vec::new(); self.snapshot.members.len()];
+        }
+        let x = Tensor::<2>::from_data(
+            TensorData::new(
+                features[..rows * self.d_input].to_vec(),
+                [rows, self.d_input],
+            ),
+            &self.device.clone().inner(),
+        );
+        self.snapshot
+            .forward_members(x)
+            .into_iter()
+            .map(|out| {
+                let out = match self.head {
+                    Head::Step => out,
+                    Head::Potential(sign) => apply_sign(sign, out),
+                };
+                let v = block_on(out.into_data_async())
+                    .ok()
+                    .and_then(|d| d.try_to_vec::<f32>().ok())
+                    .unwrap_or_else(|| vec![f32::NAN; rows]);
+                self.returns_of(&v, len, terminal)
+            })
+            .collect()
     }
 
-    /// [`RewardModelTrainer::segment_return`] of consecutive segments of `len` rows each,
-    /// in one batch; `terminal[i]` belongs to segment `i`.
-    pub fn segment_returns(&self, features: &[f32], len: usize, terminal: &[bool]) -> Vec<f64> {
-        let out = self.predict(features);
+    /// Per-row outputs -> per-segment returns.
+    fn returns_of(&self, out: &[f32], len: usize, terminal: &[bool]) -> Vec<f64> {
         out.chunks(len.max(1))
             .zip(terminal)
             .map(|(seg, &terminal)| match self.head {
@@ -352,6 +460,20 @@ impl RewardModelTrainer {
                 }
             })
             .collect()
+    }
+
+    /// Predicted return of a segment given as `[len, d_input]` features: the sum of its
+    /// rewards (step head), or `h(end) - h(start)` of its two rows, `h(end) = 0` when
+    /// `terminal` (potential head).
+    pub fn segment_return(&self, features: &[f32], terminal: bool) -> f64 {
+        self.segment_returns(features, features.len() / self.d_input.max(1), &[terminal])[0]
+    }
+
+    /// [`RewardModelTrainer::segment_return`] of consecutive segments of `len` rows each,
+    /// in one batch; `terminal[i]` belongs to segment `i`.
+    pub fn segment_returns(&self, features: &[f32], len: usize, terminal: &[bool]) -> Vec<f64> {
+        let out = self.predict(features);
+        self.returns_of(&out, len, terminal)
     }
 }
 
@@ -449,6 +571,87 @@ mod tests {
         let big =
             bradley_terry_loss(t(&[0.0], &d), t(&[1e4], &d), t(&[1.0], &d)).into_scalar::<f32>();
         assert!(big.is_finite() && (big - 1e4).abs() < 1.0, "{big}");
+    }
+
+    #[test]
+    fn the_robust_loss_matches_a_hand_example_and_is_bounded() {
+        let d = DEFAULT_CPU.device();
+        let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
+        // eps = 0.1: P(a > b) = 0.1 + 0.8 * sigmoid(margin). Margins 2 and -1, targets 1 and
+        // 0: -ln(0.1 + 0.8 sigmoid(2)) and -ln(0.1 + 0.8 sigmoid(1)).
+        let loss = robust_bradley_terry_loss(
+            t(&[2.0, 0.0], &d),
+            t(&[0.0, 1.0], &d),
+            t(&[1.0, 0.0], &d),
+            0.1,
+        )
+        .into_scalar::<f32>();
+        let expected = (-(0.1 + 0.8 * sig(2.0)).ln() - (0.1 + 0.8 * sig(1.0)).ln()) / 2.0;
+        assert!(
+            (f64::from(loss) - expected).abs() < 1e-5,
+            "{loss} vs {expected}"
+        );
+        // A label against a huge margin costs at most -ln eps (the plain loss: the margin).
+        let wrong = |eps| {
+            robust_bradley_terry_loss(t(&[0.0], &d), t(&[1e4], &d), t(&[1.0], &d), eps)
+                .into_scalar::<f32>()
+        };
+        assert!((f64::from(wrong(0.2)) + 0.2f64.ln()).abs() < 1e-5);
+        assert!(wrong(0.0) > 9000.0);
+        // eps = 0 is the plain loss.
+        let plain = |eps| {
+            robust_bradley_terry_loss(
+                t(&[1.5, 0.0], &d),
+                t(&[0.5, 0.0], &d),
+                t(&[1.0, 0.5], &d),
+                eps,
+            )
+            .into_scalar::<f32>()
+        };
+        let bt = bradley_terry_loss(t(&[1.5, 0.0], &d), t(&[0.5, 0.0], &d), t(&[1.0, 0.5], &d))
+            .into_scalar::<f32>();
+        assert_eq!(plain(0.0), bt);
+        assert!(plain(0.1) > bt, "a confident right answer costs more");
+    }
+
+    #[test]
+    fn the_smoothness_penalty_flattens_the_potential_along_transitions() {
+        // One label says b's end is better; transitions link states 0.1 apart in x.
+        let a = vec![0.5, 0.0, -0.5, 0.0];
+        let b = vec![-0.5, 0.0, 0.5, 0.0];
+        let pair = LabelledPair {
+            len: 2,
+            a,
+            b,
+            target: 0.0,
+            terminal: [false; 2],
+        };
+        let transitions: Vec<f32> = (0..10)
+            .flat_map(|i| {
+                let x = -0.5 + 0.1 * i as f32;
+                [x, 0.0, x + 0.1, 0.0]
+            })
+            .collect();
+        let steepness = |weight: f64| {
+            let mut trainer = potential(RewardSign::Negative, 4).with_smoothness(weight);
+            trainer.set_transitions(&transitions);
+            trainer.train(std::slice::from_ref(&pair), 200).unwrap();
+            let h = trainer.predict(&transitions);
+            let steps: f64 = h
+                .chunks(2)
+                .map(|w| f64::from(w[1] - w[0]).powi(2))
+                .sum::<f64>();
+            let gap =
+                trainer.segment_return(&pair.b, false) - trainer.segment_return(&pair.a, false);
+            (steps, gap)
+        };
+        let (free, free_gap) = steepness(0.0);
+        let (smooth, smooth_gap) = steepness(10.0);
+        assert!(
+            free_gap > 0.0 && smooth_gap > 0.0,
+            "{free_gap} {smooth_gap}"
+        );
+        assert!(smooth < free / 2.0, "squared steps {smooth} vs {free}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The AI-feedback flags shared by `train` and `sweep`; each overrides the preset's value.
 
 use clap::Args;
-use rlaif::feedback::config::{QuerySchedule, RewardModelKind, RewardSign};
+use rlaif::feedback::config::{QuerySchedule, QuerySelection, RewardModelKind, RewardSign};
 use rlaif::feedback::{FeedbackConfig, FeedbackMode, LambdaSchedule};
 
 #[derive(Args, Clone, Debug, Default)]
@@ -29,6 +29,10 @@ pub struct FeedbackArgs {
     /// Preference mode: uniform or decaying.
     #[arg(long)]
     pub query_schedule: Option<String>,
+    /// Preference mode: uniform, or disagreement (ask the pairs an ensemble disagrees on most;
+    /// needs --ensemble 2 or more).
+    #[arg(long)]
+    pub query_selection: Option<String>,
     /// Preference mode: reward models in the ensemble.
     #[arg(long)]
     pub ensemble: Option<usize>,
@@ -40,6 +44,26 @@ pub struct FeedbackArgs {
     /// PPO sees r + lambda * (gamma * h(s') - h(s))).
     #[arg(long)]
     pub reward_model: Option<String>,
+    /// Preference mode: labels asked at the first update (default: labels per update).
+    #[arg(long)]
+    pub initial_labels: Option<usize>,
+    /// Preference mode: at least this many reward-model gradient steps per training round.
+    #[arg(long)]
+    pub min_gradient_steps: Option<usize>,
+    /// Preference mode: share of flipped labels the reward model assumes, in [0, 0.5)
+    /// (a robust Bradley-Terry loss; 0: the plain one).
+    #[arg(long)]
+    pub label_noise: Option<f64>,
+    /// Preference mode, potential model: weight of the smoothness penalty (h(s') - h(s))^2
+    /// on unlabelled transitions (0: none).
+    #[arg(long)]
+    pub smoothness: Option<f64>,
+    /// Preference mode: reward-model passes over the labels after each query round.
+    #[arg(long)]
+    pub reward_epochs: Option<usize>,
+    /// Preference mode: the reward model's learning rate.
+    #[arg(long)]
+    pub reward_lr: Option<f64>,
     /// Labeler rationality: sample labels with P = sigmoid(beta * (R_a - R_b)).
     #[arg(long)]
     pub labeler_beta: Option<f64>,
@@ -90,6 +114,9 @@ impl FeedbackArgs {
                 }
             };
         }
+        if let Some(q) = &self.query_selection {
+            p.query_selection = QuerySelection::parse(q)?;
+        }
         if let Some(x) = self.ensemble {
             p.ensemble = x;
         }
@@ -98,6 +125,24 @@ impl FeedbackArgs {
         }
         if let Some(k) = &self.reward_model {
             p.reward_model = RewardModelKind::parse(k)?;
+        }
+        if let Some(x) = self.initial_labels {
+            p.initial_labels = Some(x);
+        }
+        if let Some(x) = self.min_gradient_steps {
+            p.min_gradient_steps = x;
+        }
+        if let Some(x) = self.label_noise {
+            p.label_noise = x;
+        }
+        if let Some(x) = self.smoothness {
+            p.smoothness = x;
+        }
+        if let Some(x) = self.reward_epochs {
+            p.epochs = x;
+        }
+        if let Some(x) = self.reward_lr {
+            p.learning_rate = x;
         }
         let l = &mut config.labeler;
         if let Some(x) = self.labeler_beta {
