@@ -207,6 +207,24 @@ mod tests {
     }
 
     #[test]
+    fn a_preference_lesson_and_its_envs_preset_share_the_preference_knobs() {
+        // The env's preset is what the page and `rlaif train --feedback preference` start
+        // from: it carries the lesson's tuned knobs, with the same PPO settings.
+        for (name, text) in LESSONS {
+            let lesson = ExperimentConfig::from_json(text).unwrap();
+            if lesson.feedback.mode != crate::feedback::FeedbackMode::Preference
+                || lesson.feedback.preference == Default::default()
+            {
+                continue;
+            }
+            let preset = ExperimentConfig::preset(&lesson.env_id).unwrap();
+            assert_eq!(preset.feedback.preference, lesson.feedback.preference, "{name}");
+            assert_eq!(preset.ppo, lesson.ppo, "{name}");
+            assert!(preset.feedback.is_none(), "{name}: the env's preset trains plain PPO");
+        }
+    }
+
+    #[test]
     fn bad_preset_json_is_rejected_with_a_message() {
         let e = ExperimentConfig::from_json("{\"env_id\": \"CartPole-v1\"").unwrap_err();
         assert!(matches!(e, ConfigError::Json(_)), "{e}");
