@@ -218,9 +218,15 @@ mod tests {
                 continue;
             }
             let preset = ExperimentConfig::preset(&lesson.env_id).unwrap();
-            assert_eq!(preset.feedback.preference, lesson.feedback.preference, "{name}");
+            assert_eq!(
+                preset.feedback.preference, lesson.feedback.preference,
+                "{name}"
+            );
             assert_eq!(preset.ppo, lesson.ppo, "{name}");
-            assert!(preset.feedback.is_none(), "{name}: the env's preset trains plain PPO");
+            assert!(
+                preset.feedback.is_none(),
+                "{name}: the env's preset trains plain PPO"
+            );
         }
     }
 
