@@ -696,6 +696,7 @@ async function discardSession(text) {
   // ending run still sends.
   page.replays = false;
   page.viewer?.reset(page.anim.viewerSeed);
+  page.labels?.forgetAgent();
   if (page.human) setHuman(false);
   page.anim.holdUntil = 0;
   drawRollout();

@@ -87,6 +87,11 @@ export class LabelingPanel {
     if (this.onScreen) this.startAnimation();
   }
 
+  /** Forgets the agent's episodes (its run was discarded); the pair on show stays. */
+  forgetAgent() {
+    this.labeling?.forgetAgent();
+  }
+
   /** The agent's finished episode `{ seed, actions, number }` (a worker metrics message's `episode`). */
   addEpisode(episode) {
     if (!this.labeling) return;

@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { artifacts, byId, notice, openSite, openTab } from "./harness.mjs";
+import { artifacts, byId, notice, openSite, openTab, stepOnce } from "./harness.mjs";
 
 let site;
 
@@ -160,6 +160,22 @@ test("on a grid map, answering what the AI labeler says agrees 100%", async () =
   assert.equal(await panelState(page), "asking");
   assert.equal(await notice(page), null);
   assert.equal(site.consoleErrors.length + site.pageErrors.length, errors, [...site.consoleErrors, ...site.pageErrors].join("\n"));
+  await page.close();
+});
+
+test("the agent's episodes feed the panel, and a reset forgets them", async () => {
+  const page = await open("#env=CartPole-v1&backend=cpu&base=0&seed=3");
+  assert.match(await text(page, "label-source"), /random policy/);
+  // A few updates give the agent finished episodes to cut segments from.
+  for (let i = 0; i < 3; i += 1) await stepOnce(page);
+  await page.click(byId("prefer-skip"));
+  assert.equal(await text(page, "label-source"), "Segments from the agent's latest episodes.");
+  assert.match(await text(page, "label-left-caption"), /^Left: agent episode \d+, steps /);
+  await page.click(byId("reset"));
+  await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "idle");
+  await page.click(byId("prefer-skip"));
+  assert.match(await text(page, "label-source"), /random policy/);
+  assert.equal(await notice(page), null);
   await page.close();
 });
 

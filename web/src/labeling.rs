@@ -216,6 +216,12 @@ impl PairSource {
         Ok(())
     }
 
+    /// Forgets the agent's episodes (its run was discarded): pairs come from the random
+    /// policy again until a new run's episodes arrive.
+    pub fn forget_agent(&mut self) {
+        self.agent.clear();
+    }
+
     /// The agent's episodes kept.
     pub fn agent_episodes(&self) -> usize {
         self.agent.len()
@@ -551,6 +557,11 @@ impl Session {
         self.source.add_episode(recording)
     }
 
+    /// See [`PairSource::forget_agent`]; the pair on show stays until the next one.
+    pub fn forget_agent(&mut self) {
+        self.source.forget_agent();
+    }
+
     /// Shows a new pair; the one on show, answered or not, is left behind.
     pub fn next_pair(&mut self) -> Result<&Pair, LabelingError> {
         let pair = self.source.next_pair()?;
@@ -659,6 +670,12 @@ impl Labeling {
                 episode_return: 0.0,
             })
             .map_err(js_error)
+    }
+
+    /// Forgets the agent's episodes, when its run is discarded.
+    #[wasm_bindgen(js_name = forgetAgent)]
+    pub fn forget_agent(&mut self) {
+        self.session.forget_agent();
     }
 
     /// Shows a new pair of segments (at their first states).
@@ -1111,5 +1128,9 @@ mod tests {
             );
         }
         assert_eq!(a.pair().unwrap().origin, Origin::Agent);
+        // A discarded run's episodes are forgotten: the random policy's pairs come back.
+        a.forget_agent();
+        assert_eq!(a.source().agent_episodes(), 0);
+        assert_eq!(a.next_pair().unwrap().origin, Origin::RandomPolicy);
     }
 }
