@@ -70,11 +70,6 @@ impl GoalDistances {
         }
     }
 
-    /// Cells per row of the maps this table is for.
-    pub fn width(&self) -> usize {
-        self.width
-    }
-
     /// The id of a world state (layout row-major, agent position, facing, key), enumerating
     /// the states reachable from it on first sight. `None` when `cells` does not fit the width.
     pub fn lookup(

@@ -32,11 +32,25 @@ pub fn make(_env_id: &str, option: Option<&str>) -> Result<Box<dyn Teacher>, Tea
 pub struct ShortestPath {
     table: Option<GoalDistances>,
     cells: Vec<Cell>,
+    /// The last value map: it depends only on the layout and the key, not on where the agent
+    /// is, so a drawing per step recomputes it only when a door opens or the key is taken.
+    heat: Option<HeatMap>,
+}
+
+struct HeatMap {
+    cells: Vec<Cell>,
+    carrying_key: bool,
+    values: Vec<Option<f64>>,
 }
 
 impl ShortestPath {
     /// The table and the current state's id, or `None` when the env is not a grid world.
     fn locate(&mut self, env: &dyn crate::env::Env) -> Option<(&GoalDistances, u32)> {
+        self.locate_in(env.scene())
+    }
+
+    /// [`ShortestPath::locate`] for a scene already built.
+    fn locate_in(&mut self, scene: Scene) -> Option<(&GoalDistances, u32)> {
         let Scene::Grid {
             width,
             tiles,
@@ -45,7 +59,7 @@ impl ShortestPath {
             agent_dir,
             carrying_key,
             ..
-        } = env.scene()
+        } = scene
         else {
             return None;
         };
@@ -79,26 +93,33 @@ impl Teacher for ShortestPath {
 
     /// The agent moved to each enterable cell, facing its best way, doors and key as they are.
     fn cell_values(&mut self, state: TeacherView<'_>) -> Option<Vec<Option<f64>>> {
-        let Scene::Grid {
-            agent_x,
-            agent_y,
+        let scene = state.env.scene();
+        let &Scene::Grid {
+            width,
             carrying_key,
             ..
-        } = state.env.scene()
+        } = &scene
         else {
             return None;
         };
-        // Looks the current state up first, so the table's scale is this episode's.
-        self.locate(state.env)?;
+        // Looks the current state up first (the table's scale is this episode's), which also
+        // fills `self.cells` with the layout.
+        self.locate_in(scene)?;
+        if let Some(heat) = &self.heat
+            && heat.carrying_key == carrying_key
+            && heat.cells == self.cells
+        {
+            return Some(heat.values.clone());
+        }
         let table = self.table.as_mut()?;
-        let width = table_width(&self.cells, table)?;
         let mut values = Vec::with_capacity(self.cells.len());
         for (i, cell) in self.cells.iter().enumerate() {
-            let pos = (i % width, i / width);
-            if !cell.can_enter() && pos != (agent_x, agent_y) {
+            // The agent only ever stands on cells it can enter.
+            if !cell.can_enter() {
                 values.push(None);
                 continue;
             }
+            let pos = (i % width, i / width);
             let mut best: Option<f64> = None;
             for dir in 0..4 {
                 let Some(id) = table.lookup(&self.cells, pos, dir, carrying_key) else {
@@ -109,6 +130,11 @@ impl Teacher for ShortestPath {
             }
             values.push(best);
         }
+        self.heat = Some(HeatMap {
+            cells: self.cells.clone(),
+            carrying_key,
+            values: values.clone(),
+        });
         Some(values)
     }
 
@@ -130,12 +156,6 @@ impl Teacher for ShortestPath {
             };
         }
     }
-}
-
-/// The row length of `cells` as the table knows it (`None` if they do not fit).
-fn table_width(cells: &[Cell], table: &GoalDistances) -> Option<usize> {
-    let width = table.width();
-    (width > 0 && cells.len().is_multiple_of(width)).then_some(width)
 }
 
 #[cfg(test)]
@@ -299,6 +319,32 @@ mod tests {
             let mut wrong = super::super::make(Some("inverted"), &id).unwrap();
             let mirrored: Vec<_> = values.iter().map(|v| v.map(|x| -x)).collect();
             assert_eq!(wrong.cell_values(view).unwrap(), mirrored, "{id}");
+        }
+    }
+
+    #[test]
+    fn the_kept_value_map_is_the_one_computed_afresh_along_an_episode() {
+        let id = "Grid-DoorKey-8x8-v0";
+        let mut env = registry::make(id).unwrap();
+        let mut obs = vec![0.0; OBS_DIM];
+        env.reset(Some(0), &mut obs);
+        let mut teacher = ShortestPath::default();
+        let mut policy = [0.0; N_ACTIONS];
+        loop {
+            let view = TeacherView {
+                env: &*env,
+                obs: &obs,
+            };
+            let kept = teacher.cell_values(view).unwrap();
+            teacher.heat = None;
+            assert_eq!(teacher.cell_values(view).unwrap(), kept);
+            teacher.policy(view, &mut policy);
+            let step = env
+                .step(Action::Discrete(greedy(&policy)), &mut obs)
+                .unwrap();
+            if step.terminated || step.truncated {
+                break;
+            }
         }
     }
 
