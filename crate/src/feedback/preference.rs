@@ -151,24 +151,44 @@ impl RolloutView<'_> {
         Ok(next)
     }
 
+    /// Where the state after `row` is. Expects a view that passed
+    /// [`RolloutView::check_next`].
+    fn after(&self, next: &NextStates<'_>, row: usize) -> After {
+        if next.terminated[row] {
+            After::Terminal
+        } else if let Ok(k) = next.truncated_rows.binary_search(&row) {
+            After::Truncated(k)
+        } else if row + self.n_envs < self.rows() {
+            After::Row(row + self.n_envs)
+        } else {
+            After::Last(row % self.n_envs)
+        }
+    }
+
     /// The observation after `row`, `None` when the row ended in a terminal state. Expects a
     /// view that passed [`RolloutView::check_next`].
     fn next_obs<'s>(&'s self, next: &NextStates<'s>, row: usize) -> Option<&'s [f32]> {
         let d = self.obs_dim;
-        if next.terminated[row] {
-            return None;
-        }
-        if let Ok(k) = next.truncated_rows.binary_search(&row) {
-            return Some(&next.truncated_obs[k * d..(k + 1) * d]);
-        }
-        let below = row + self.n_envs;
-        if below < self.rows() {
-            Some(&self.obs[below * d..(below + 1) * d])
-        } else {
-            let env = row % self.n_envs;
-            Some(&next.last_obs[env * d..(env + 1) * d])
+        match self.after(next, row) {
+            After::Terminal => None,
+            After::Truncated(k) => Some(&next.truncated_obs[k * d..(k + 1) * d]),
+            After::Row(r) => Some(&self.obs[r * d..(r + 1) * d]),
+            After::Last(env) => Some(&next.last_obs[env * d..(env + 1) * d]),
         }
     }
+}
+
+/// Where the state after a rollout row is (see [`RolloutView::after`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum After {
+    /// A terminal state (potential 0).
+    Terminal,
+    /// The `k`-th truncated episode's last observation.
+    Truncated(usize),
+    /// The given row: the same env's next step.
+    Row(usize),
+    /// The env's observation after the rollout.
+    Last(usize),
 }
 
 /// Why a preference round failed.
@@ -507,14 +527,11 @@ impl PreferenceLearner {
         let last = &h[rows + next.truncated_rows.len()..];
         let scale = f64::from(self.potential_scale);
         for (row, o) in out.iter_mut().enumerate() {
-            let after = if next.terminated[row] {
-                0.0
-            } else if let Ok(k) = next.truncated_rows.binary_search(&row) {
-                truncated[k]
-            } else if row + rollout.n_envs < rows {
-                h[row + rollout.n_envs]
-            } else {
-                last[row % rollout.n_envs]
+            let after = match rollout.after(&next, row) {
+                After::Terminal => 0.0,
+                After::Truncated(k) => truncated[k],
+                After::Row(r) => h[r],
+                After::Last(env) => last[env],
             };
             *o = ((gamma * f64::from(after) - f64::from(h[row])) / scale) as f32;
         }
