@@ -245,8 +245,6 @@ pub struct PreferenceLearner {
     held_out_rng: AgentRng,
     /// Picks the unlabelled transitions of the smoothness penalty.
     transition_rng: AgentRng,
-    /// Those transitions, `[n, 2 * obs_dim]`, oldest first.
-    transitions: Vec<f32>,
     labeler_agreed: u64,
     labeler_judged: u64,
     reward_norm: RunningNorm,
@@ -304,7 +302,6 @@ impl PreferenceLearner {
             query_rng: AgentRng::new(mix_seed(seed, 4)),
             held_out_rng: AgentRng::new(mix_seed(seed, 5)),
             transition_rng: AgentRng::new(mix_seed(seed, 6)),
-            transitions: Vec::new(),
             labeler_agreed: 0,
             labeler_judged: 0,
             reward_norm: RunningNorm::new(1, REWARD_CLIP),
@@ -581,25 +578,21 @@ impl PreferenceLearner {
     }
 
     /// Adds [`TRANSITIONS_PER_ROLLOUT`] random non-terminal transitions of `rollout` to the
-    /// smoothness penalty's set (keeping the [`TRANSITIONS_KEPT`] latest) and hands the set
-    /// to the model. Expects a view that passed [`RolloutView::check_next`].
+    /// model's smoothness-penalty set (which keeps the [`TRANSITIONS_KEPT`] latest). Expects a
+    /// view that passed [`RolloutView::check_next`].
     fn keep_transitions(&mut self, rollout: &RolloutView) {
         let Some(next) = rollout.next else { return };
         let d = self.obs_dim;
         let rows = rollout.rows();
+        let mut new = Vec::with_capacity(TRANSITIONS_PER_ROLLOUT.min(rows) * 2 * d);
         for _ in 0..TRANSITIONS_PER_ROLLOUT.min(rows) {
             let row = self.transition_rng.below(rows);
             if let Some(after) = rollout.next_obs(&next, row) {
-                self.transitions
-                    .extend_from_slice(&rollout.obs[row * d..(row + 1) * d]);
-                self.transitions.extend_from_slice(after);
+                new.extend_from_slice(&rollout.obs[row * d..(row + 1) * d]);
+                new.extend_from_slice(after);
             }
         }
-        let kept = TRANSITIONS_KEPT * 2 * d;
-        if self.transitions.len() > kept {
-            self.transitions.drain(..self.transitions.len() - kept);
-        }
-        self.model.set_transitions(&self.transitions);
+        self.model.add_transitions(&new, TRANSITIONS_KEPT);
     }
 
     /// Passes over the labels this round: `epochs`, or more to take at least

@@ -190,7 +190,8 @@ pub struct RewardModelTrainer {
     /// Potential head: weight of the smoothness penalty on `transitions`.
     smoothness: f64,
     /// Potential head: unlabelled transitions `(s, s')`, `[n, 2 * d_input]` row-major, on
-    /// which training penalises `(h(s') - h(s))^2` (see [`RewardModelTrainer::set_transitions`]).
+    /// which training penalises `(h(s') - h(s))^2` (see [`RewardModelTrainer::add_transitions`]).
+    /// Oldest first.
     transitions: Vec<f32>,
     /// Parameters, on the autodiff device.
     model: RewardModel,
@@ -236,7 +237,7 @@ impl RewardModelTrainer {
     }
 
     /// The same trainer penalising `smoothness * mean (h(s') - h(s))^2` over a minibatch of
-    /// the transitions given to [`RewardModelTrainer::set_transitions`] at every gradient
+    /// the transitions given to [`RewardModelTrainer::add_transitions`] at every gradient
     /// step (potential head only; 0: no penalty). One step changes a shortest-path or
     /// progress potential by little, so this spreads what the labels teach along the
     /// trajectories the agent actually takes, without asking for more labels.
@@ -245,11 +246,14 @@ impl RewardModelTrainer {
         self
     }
 
-    /// The unlabelled transitions of the smoothness penalty: consecutive states `(s, s')`,
-    /// each row `2 * d_input` floats. Replaces the previous set.
-    pub fn set_transitions(&mut self, transitions: &[f32]) {
-        self.transitions.clear();
+    /// Adds unlabelled transitions for the smoothness penalty: consecutive states `(s, s')`,
+    /// each row `2 * d_input` floats. Only the `keep` latest rows are kept.
+    pub fn add_transitions(&mut self, transitions: &[f32], keep: usize) {
         self.transitions.extend_from_slice(transitions);
+        let kept = keep.saturating_mul(2 * self.d_input);
+        if self.transitions.len() > kept {
+            self.transitions.drain(..self.transitions.len() - kept);
+        }
     }
 
     /// The smoothness penalty of `member` on a random minibatch of transitions, if any.
@@ -634,7 +638,7 @@ mod tests {
             .collect();
         let steepness = |weight: f64| {
             let mut trainer = potential(RewardSign::Negative, 4).with_smoothness(weight);
-            trainer.set_transitions(&transitions);
+            trainer.add_transitions(&transitions, usize::MAX);
             trainer.train(std::slice::from_ref(&pair), 200).unwrap();
             let h = trainer.predict(&transitions);
             let steps: f64 = h
