@@ -408,12 +408,7 @@ function humanKey(event) {
 }
 
 function downloadDemos() {
-  const blob = new Blob([page.viewer.demosJson()], { type: "application/json" });
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(blob);
-  link.download = `${page.viewer.envId}-demos.json`;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+  download(new Blob([page.viewer.demosJson()], { type: "application/json" }), `${page.viewer.envId}-demos.json`);
 }
 
 async function loadDemos(file) {
@@ -789,6 +784,25 @@ async function copy(label, text) {
 
 // --- export and import ---------------------------------------------------------------------
 
+/** Saves `blob` as a download named `name`. */
+function download(blob, name) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+}
+
+/** Calls `handle(file)` with each file picked in `input` (which is cleared, so the same file
+ * can be picked again). */
+function onFilePicked(input, handle) {
+  input.addEventListener("change", () => {
+    const file = input.files?.[0];
+    input.value = "";
+    if (file) handle(file);
+  });
+}
+
 /** Downloads the session's run (weights, optimizer, statistics, config) as one file. */
 async function exportAgent() {
   if (page.session === null) return;
@@ -799,14 +813,10 @@ async function exportAgent() {
   await stopTraining();
   try {
     const m = await page.client.request(page.session, { type: "export" }, "exported");
-    const blob = new Blob([m.bytes], { type: "application/octet-stream" });
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = `${m.envId}-seed${page.state.seed}-${m.envSteps}-steps.rlaif`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 0);
+    const name = `${m.envId}-seed${page.state.seed}-${m.envSteps}-steps.rlaif`;
+    download(new Blob([m.bytes], { type: "application/octet-stream" }), name);
     const partial = m.optimizer ? "" : " It was read back from WebGPU without the optimiser's state: a run continued from it starts Adam afresh.";
-    setTrainStatus("paused", `Exported ${link.download}.${partial}`);
+    setTrainStatus("paused", `Exported ${name}.${partial}`);
   } catch (err) {
     showError(`Export failed: ${err?.message ?? err}`);
   }
@@ -926,20 +936,12 @@ async function start(bindings) {
   ui.share.addEventListener("click", share);
   ui.exportAgent.addEventListener("click", exportAgent);
   ui.importAgent.addEventListener("click", () => ui.importFile.click());
-  ui.importFile.addEventListener("change", () => {
-    const file = ui.importFile.files?.[0];
-    ui.importFile.value = "";
-    if (file) importAgent(file);
-  });
+  onFilePicked(ui.importFile, importAgent);
   ui.embedCode.addEventListener("click", embedCode);
   ui.humanPlay.addEventListener("click", toggleHuman);
   ui.demosDownload.addEventListener("click", downloadDemos);
   ui.demosLoad.addEventListener("click", () => ui.demosFile.click());
-  ui.demosFile.addEventListener("change", () => {
-    const file = ui.demosFile.files?.[0];
-    ui.demosFile.value = "";
-    if (file) loadDemos(file);
-  });
+  onFilePicked(ui.demosFile, loadDemos);
   ui.demosClear.addEventListener("click", clearDemos);
   document.addEventListener("keydown", onKey);
   // A hash edited by hand (or a link followed on this page) is read like a fresh load.
