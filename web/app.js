@@ -112,6 +112,8 @@ const page = {
   gpu: null,
   /** The WebGPU run's latest snapshot `{ bytes, envSteps }`, to continue on the CPU if WebGPU fails. */
   gpuSnapshot: null,
+  /** The demonstrations text the session's teacher learned from (a `demo` teacher), if any. */
+  sessionDemos: null,
   /** Whether the canvas takes the session's agent episodes (off once the session is ending). */
   replays: false,
   client: null,
@@ -622,6 +624,7 @@ async function train(updates) {
     if (backend === null) {
       backend = await chooseBackend();
       request = newRunRequest(updates);
+      page.sessionDemos = request.demos ?? null;
       page.replays = !page.human;
       resetStats();
       setTrainStatus(backend === "gpu" ? "compiling" : "starting", `Loading the ${backend === "gpu" ? "WebGPU" : "CPU"} trainer…`);
@@ -663,7 +666,10 @@ async function continueOnCpu(err, updates) {
   page.gpuSnapshot = null;
   if (snapshot) {
     try {
-      await page.client.request("cpu", { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline }, "imported");
+      // A teacher learned from demonstrations is not in the snapshot: it learns again from the
+      // same demonstrations, with the same seed.
+      const demos = page.sessionDemos ?? undefined;
+      await page.client.request("cpu", { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline, demos }, "imported");
       setBadge("cpu", `CPU — WebGPU failed (${err.message}); the run went on from step ${snapshot.envSteps}`);
       setTrainStatus("training", `WebGPU failed: continuing on the CPU from step ${snapshot.envSteps}.`);
       return await page.client.run("cpu", { updates });

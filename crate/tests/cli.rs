@@ -314,8 +314,13 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
     assert_eq!(summary["reward_model"], "step");
     let summary = preference_run(&["--reward-model", "potential"]);
     assert_eq!(summary["reward_model"], "potential");
-    // Its rewards are added after each rollout, when the episodes were already reported.
-    assert!(summary["final_mean_ai_return"].is_null(), "{summary}");
+    // Its episodes are reported after their rollout, with the AI return.
+    assert!(
+        summary["final_mean_ai_return"]
+            .as_f64()
+            .is_some_and(f64::is_finite),
+        "{summary}"
+    );
     // The reward model's training knobs are accepted; the first update asks initial_labels.
     let summary = preference_run(&[
         "--reward-model",
@@ -433,4 +438,80 @@ fn sweep_writes_a_summary_table_and_plot_per_lambda() {
     );
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("lambda 2 is outside [0, 1]"));
+}
+
+#[test]
+fn a_run_taught_by_demonstrations_checkpoints_and_resumes_learning_its_teacher_again() {
+    use rlaif::feedback::demos::{DemoAction, record};
+    // Alternating pushes keep the pole up for a while: a teacher with an opinion.
+    let mut k = 0;
+    let demos = record("CartPole-v1", 2, 4, &mut |_| {
+        k += 1;
+        DemoAction::Discrete(k % 2)
+    })
+    .expect("records");
+    let demos_path = scratch("resume-demos.json");
+    std::fs::write(&demos_path, demos.to_json()).expect("writes");
+    let teacher = format!("demo:{}", demos_path.to_str().expect("utf-8 path"));
+    let ckpt = scratch("resume-demos.rlaif");
+    let ckpt_arg = ckpt.to_str().expect("utf-8 path");
+    let first = rlaif(
+        &[
+            "train",
+            "--env",
+            "CartPole-v1",
+            "--feedback",
+            "advice",
+            "--teacher",
+            &teacher,
+            "--lambda",
+            "0.5",
+            "--steps",
+            "1024",
+            "--checkpoint",
+            ckpt_arg,
+            "--json",
+        ],
+        "",
+    );
+    assert_ok(&first);
+    let resumed = rlaif(
+        &[
+            "train",
+            "--env",
+            "CartPole-v1",
+            "--resume",
+            ckpt_arg,
+            "--steps",
+            "2048",
+            "--json",
+        ],
+        "",
+    );
+    assert_ok(&resumed);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&resumed.stdout).expect("a JSON summary");
+    assert_eq!(summary["env_steps"], 2048);
+    assert_eq!(summary["feedback"], "advice");
+
+    // Without its demonstrations file the run cannot go on, and says why.
+    std::fs::remove_file(&demos_path).expect("removes");
+    let orphan = rlaif(
+        &[
+            "train",
+            "--env",
+            "CartPole-v1",
+            "--resume",
+            ckpt_arg,
+            "--steps",
+            "2048",
+        ],
+        "",
+    );
+    assert_eq!(orphan.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&orphan.stderr);
+    assert!(
+        err.contains("cannot read") && err.contains("resume-demos.json"),
+        "{err}"
+    );
 }

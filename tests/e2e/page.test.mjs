@@ -254,13 +254,29 @@ test("a feedback mode trains and reports its AI return", async () => {
   await page.close();
 });
 
-test("preference mode asks the AI labeler and counts its labels", async () => {
+test("preference mode asks the AI labeler and counts its labels; its run exports with them", async () => {
   const page = await open("#v=1&env=Grid-Empty-8x8-v0&fb=preference&lambda=0.5&backend=cpu");
   await stepOnce(page);
   assert.equal(await notice(page), null);
   const labels = Number(await page.textContent(byId("stat-labels")));
   assert.ok(labels > 0, `labels used after one update: ${labels}`);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(byId("export"))]);
+  const file = path.join(artifacts, "exported-preference.rlaif");
+  await download.saveAs(file);
+  assert.equal(await notice(page), null);
   await page.close();
+
+  // Another page continues it: the labels so far come along, and the next update asks more.
+  const other = await open("#v=1&env=CartPole-v1&seed=1");
+  await other.setInputFiles(byId("import-file"), file);
+  await other.waitForFunction(() => /^Imported/.test(document.querySelector('[data-testid="train-status"]').textContent));
+  assert.equal(await notice(other), null);
+  assert.equal(await other.inputValue(byId("feedback-select")), "preference");
+  await other.click(byId("step"));
+  await other.waitForFunction(() => document.querySelector('[data-testid="stat-updates"]').textContent === "2");
+  const after = Number(await other.textContent(byId("stat-labels")));
+  assert.ok(after > labels, `labels after the imported run's next update: ${after} (before: ${labels})`);
+  await other.close();
 });
 
 test("export downloads the agent; importing it continues the run; a bad file is explained", async () => {

@@ -5,7 +5,9 @@
 //! Sections hold the config (JSON), the weights and the Adam state (burn's burnpack
 //! records), the observation statistics, the RNG state, the counters, the partial rollout and
 //! each env's running episode (its index and actions, replayed on load: an episode is a
-//! function of its seed and actions, which also restores the envs' own generators).
+//! function of its seed and actions, which also restores the envs' own generators). A run
+//! with feedback adds the feedback state, and in preference mode the labelled pairs, the
+//! reward model with its Adam state, and the labeler's and query generators.
 //!
 //! On the CPU a resumed run continues exactly as the uninterrupted one would.
 //!
@@ -14,9 +16,12 @@
 //! Adam afresh. It is how a run leaves a GPU that is failing.
 
 use super::config::ExperimentConfig;
+use super::metrics::EpisodeMetrics;
 use super::trainer::{TrainError, Trainer};
 use crate::agent::normalize::RunningNorm;
 use crate::agent::rng::AgentRng;
+use crate::feedback::PreferenceState;
+use crate::feedback::reward_model::{LabelledPair, RewardModelState};
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
@@ -33,6 +38,9 @@ const COUNTERS: u32 = 6;
 const ROLLOUT: u32 = 7;
 const EPISODES: u32 = 8;
 const FEEDBACK: u32 = 9;
+const PREFERENCE: u32 = 10;
+const FEEDBACK_EPISODES: u32 = 11;
+const ROLLOUT_ENDS: u32 = 12;
 
 /// Why a checkpoint was rejected.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -89,6 +97,13 @@ impl W {
         self.u64(xs.len() as u64);
         self.0.extend(xs.iter().map(|&b| b as u8));
     }
+    fn bytes(&mut self, xs: &[u8]) {
+        self.u64(xs.len() as u64);
+        self.0.extend_from_slice(xs);
+    }
+    fn rng(&mut self, state: [u64; 4]) {
+        state.iter().for_each(|&s| self.u64(s));
+    }
 }
 
 /// Little-endian reader; every read is bounds-checked.
@@ -137,12 +152,97 @@ impl<'a> R<'a> {
         let n = self.len(1)?;
         Ok(self.take(n)?.iter().map(|&b| b != 0).collect())
     }
+    fn bytes(&mut self) -> Result<Vec<u8>, CheckpointError> {
+        let n = self.len(1)?;
+        Ok(self.take(n)?.to_vec())
+    }
+    fn rng(&mut self) -> Result<[u64; 4], CheckpointError> {
+        Ok([self.u64()?, self.u64()?, self.u64()?, self.u64()?])
+    }
+}
+
+/// The preference learner's section: counters, generators, reward statistics, the labelled
+/// pairs and the reward model.
+fn write_preference(state: &PreferenceState) -> Vec<u8> {
+    let mut w = W::default();
+    w.u64(state.labels_used);
+    w.u64(state.labeler.0);
+    w.u64(state.labeler.1);
+    state.rngs.iter().for_each(|&s| w.rng(s));
+    w.f64s(&state.reward_norm.mean);
+    w.f64s(&state.reward_norm.var);
+    w.f64(state.reward_norm.count);
+    w.f64(f64::from(state.reward_norm.clip));
+    w.f64(f64::from(state.potential_scale));
+    w.u64(state.pairs.len() as u64);
+    for pair in &state.pairs {
+        w.u64(pair.len as u64);
+        w.f32s(&pair.a);
+        w.f32s(&pair.b);
+        w.f64(f64::from(pair.target));
+        w.bools(&pair.terminal);
+    }
+    w.bytes(&state.model.weights);
+    w.bytes(&state.model.optim);
+    w.f32s(&state.model.transitions);
+    w.rng(state.model.rng);
+    w.0
+}
+
+fn read_preference(mut r: R<'_>) -> Result<PreferenceState, CheckpointError> {
+    let labels_used = r.u64()?;
+    let labeler = (r.u64()?, r.u64()?);
+    let mut rngs = [[0; 4]; 5];
+    for s in rngs.iter_mut() {
+        *s = r.rng()?;
+    }
+    let reward_norm = RunningNorm {
+        mean: r.f64s()?,
+        var: r.f64s()?,
+        count: r.f64()?,
+        clip: r.f64()? as f32,
+    };
+    let potential_scale = r.f64()? as f32;
+    // Each pair takes at least its four length fields and its target.
+    let n = r.len(5 * 8)?;
+    let mut pairs = Vec::with_capacity(n);
+    for _ in 0..n {
+        let len = r.u64()? as usize;
+        let a = r.f32s()?;
+        let b = r.f32s()?;
+        let target = r.f64()? as f32;
+        let terminal: [bool; 2] = r
+            .bools()?
+            .try_into()
+            .map_err(|_| corrupt("preference pair"))?;
+        pairs.push(LabelledPair {
+            len,
+            a,
+            b,
+            target,
+            terminal,
+        });
+    }
+    let model = RewardModelState {
+        weights: r.bytes()?,
+        optim: r.bytes()?,
+        transitions: r.f32s()?,
+        rng: r.rng()?,
+    };
+    Ok(PreferenceState {
+        labels_used,
+        labeler,
+        rngs,
+        reward_norm,
+        potential_scale,
+        pairs,
+        model,
+    })
 }
 
 impl Trainer {
     /// The whole run as bytes (see the module docs). Call between slices.
     pub fn checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
-        self.check_checkpointable()?;
         let model = self
             .ppo
             .model
@@ -161,7 +261,6 @@ impl Trainer {
     /// [`Trainer::checkpoint`] for a device that reads back only asynchronously (WebGPU in a
     /// browser), without the Adam state (see the module docs). Call between slices.
     pub async fn snapshot_async(&self) -> Result<Vec<u8>, CheckpointError> {
-        self.check_checkpointable()?;
         let cpu = crate::backend::DEFAULT_CPU.device().autodiff();
         let model = crate::agent::host_copy::host_copy(&self.ppo.model, &cpu)
             .await
@@ -170,17 +269,6 @@ impl Trainer {
             .into_bytes()
             .map_err(|e| CheckpointError::Corrupt(format!("weights: {e}")))?;
         self.write_checkpoint(&model, &[])
-    }
-
-    fn check_checkpointable(&self) -> Result<(), CheckpointError> {
-        if self.feedback.as_ref().is_some_and(|fb| fb.is_preference()) {
-            return Err(CheckpointError::Unsupported(
-                "preference-mode runs are not checkpointed yet (their labels and reward model \
-                 are not saved)"
-                    .into(),
-            ));
-        }
-        Ok(())
     }
 
     /// The checkpoint with these weight and optimizer records (the latter empty: not saved).
@@ -227,6 +315,14 @@ impl Trainer {
         w.bools(&b.dones[..rows]);
         w.f32s(&b.bootstrap[..rows]);
         section(ROLLOUT, &w.0);
+        // How the rollout's episodes ended, for a learned potential's terms (`h(terminal) =
+        // 0`, a truncated episode's last state).
+        let mut w = W::default();
+        w.bools(&b.terminated[..rows]);
+        w.u64(b.truncated_rows.len() as u64);
+        b.truncated_rows.iter().for_each(|&r| w.u64(r as u64));
+        w.f32s(&b.truncated_obs);
+        section(ROLLOUT_ENDS, &w.0);
         let mut w = W::default();
         for (i, actions) in self.episode_actions.iter().enumerate() {
             w.u64(self.env.episode_index(i));
@@ -245,6 +341,23 @@ impl Trainer {
             w.f32s(&b.teacher_scores[..rows]);
             w.f32s(&b.advice[..rows * b.advice_dim]);
             section(FEEDBACK, &w.0);
+            let preference = fb
+                .preference_state()
+                .map_err(|e| CheckpointError::Unsupported(e.to_string()))?;
+            if let Some(state) = preference {
+                section(PREFERENCE, &write_preference(&state));
+            }
+            let mut w = W::default();
+            w.f64s(&self.recent_ai.iter().copied().collect::<Vec<_>>());
+            w.u64(self.pending_episodes.len() as u64);
+            for e in &self.pending_episodes {
+                w.u64(e.env_steps);
+                w.u64(e.episode);
+                w.u64(e.env_index as u64);
+                w.f64(e.episode_return);
+                w.u64(u64::from(e.length));
+            }
+            section(FEEDBACK_EPISODES, &w.0);
         }
         let sum = fnv1a(&out);
         out.extend_from_slice(&sum.to_le_bytes());
@@ -258,6 +371,24 @@ impl Trainer {
         device: &Device,
         expected_env: Option<&str>,
     ) -> Result<Trainer, TrainError> {
+        Self::resume_with_demonstrations(bytes, device, expected_env, None)
+    }
+
+    /// The run's config, read from checkpoint `bytes` (checked whole first): e.g. to find the
+    /// demonstrations file its teacher is learned from.
+    pub fn checkpoint_config(bytes: &[u8]) -> Result<ExperimentConfig, CheckpointError> {
+        config_of(&parse(bytes)?)
+    }
+
+    /// [`Trainer::resume`] for a run whose teacher is learned from demonstrations: the
+    /// checkpoint does not hold the teacher, so `demos` (the same file's bytes) teach it
+    /// again (see [`Trainer::with_demonstrations`]).
+    pub fn resume_with_demonstrations(
+        bytes: &[u8],
+        device: &Device,
+        expected_env: Option<&str>,
+        demos: Option<&[u8]>,
+    ) -> Result<Trainer, TrainError> {
         let sections = parse(bytes)?;
         let get = |tag: u32, what: &'static str| -> Result<R<'_>, CheckpointError> {
             sections
@@ -266,10 +397,7 @@ impl Trainer {
                 .map(|(_, b)| R { b, what })
                 .ok_or_else(|| CheckpointError::Corrupt(format!("missing {what}")))
         };
-        let config_text = std::str::from_utf8(get(CONFIG, "config")?.b)
-            .map_err(|_| corrupt("config is not UTF-8"))?;
-        let config = ExperimentConfig::from_json(config_text)
-            .map_err(|e| CheckpointError::Corrupt(e.to_string()))?;
+        let config = config_of(&sections)?;
         if let Some(env) = expected_env
             && env != config.env_id
         {
@@ -279,7 +407,7 @@ impl Trainer {
             ))
             .into());
         }
-        let mut t = Trainer::new(config, device)?;
+        let mut t = Trainer::with_demonstrations(config, device, demos)?;
 
         let record =
             ModuleRecord::from_bytes(Bytes::from_bytes_vec(get(MODEL, "weights")?.b.to_vec()))
@@ -357,6 +485,28 @@ impl Trainer {
         b.dones[..rows].copy_from_slice(&dones);
         fill_f(&mut b.bootstrap[..rows], r.f32s()?)?;
         b.len = len;
+        // Written since learned potentials were checkpointed; only they read it.
+        if let Ok(mut r) = get(ROLLOUT_ENDS, "rollout ends") {
+            let terminated = r.bools()?;
+            if terminated.len() != rows {
+                return Err(corrupt("rollout ends").into());
+            }
+            b.terminated[..rows].copy_from_slice(&terminated);
+            let n = r.len(8)?;
+            let truncated_rows = (0..n)
+                .map(|_| r.u64().map(|row| row as usize))
+                .collect::<Result<Vec<_>, _>>()?;
+            let truncated_obs = r.f32s()?;
+            if truncated_rows
+                .iter()
+                .any(|&row| row >= rows || !b.dones[row])
+                || truncated_obs.len() != n * b.obs_dim
+            {
+                return Err(corrupt("rollout ends").into());
+            }
+            b.truncated_rows = truncated_rows;
+            b.truncated_obs = truncated_obs;
+        }
 
         let mut r = get(EPISODES, "episodes")?;
         let mut episodes = Vec::with_capacity(t.config.n_envs);
@@ -386,9 +536,44 @@ impl Trainer {
             fill_f(&mut b.env_rewards[..rows], r.f32s()?)?;
             fill_f(&mut b.teacher_scores[..rows], r.f32s()?)?;
             fill_f(&mut b.advice[..rows * b.advice_dim], r.f32s()?)?;
+            if fb.is_preference() {
+                let state = read_preference(get(PREFERENCE, "preference state")?)?;
+                fb.restore_preference(state)
+                    .map_err(|e| CheckpointError::Mismatch(e.to_string()))?;
+            }
+            // Written since AI returns were kept across a resume; older files start empty.
+            if let Ok(mut r) = get(FEEDBACK_EPISODES, "feedback episodes") {
+                t.recent_ai = r.f64s()?.into();
+                let n = r.len(5 * 8)?;
+                for _ in 0..n {
+                    let episode = EpisodeMetrics {
+                        env_steps: r.u64()?,
+                        episode: r.u64()?,
+                        env_index: r.u64()? as usize,
+                        episode_return: r.f64()?,
+                        length: u32::try_from(r.u64()?)
+                            .map_err(|_| corrupt("feedback episode length"))?,
+                        ai_return: None,
+                    };
+                    if episode.env_index >= t.config.n_envs {
+                        return Err(corrupt("feedback episode env").into());
+                    }
+                    t.pending_episodes.push(episode);
+                }
+            }
         }
         Ok(t)
     }
+}
+
+/// The config section of a parsed checkpoint.
+fn config_of(sections: &[(u32, &[u8])]) -> Result<ExperimentConfig, CheckpointError> {
+    let (_, body) = sections
+        .iter()
+        .find(|(t, _)| *t == CONFIG)
+        .ok_or_else(|| corrupt("missing config"))?;
+    let text = std::str::from_utf8(body).map_err(|_| corrupt("config is not UTF-8"))?;
+    ExperimentConfig::from_json(text).map_err(|e| CheckpointError::Corrupt(e.to_string()))
 }
 
 /// Checks magic, version and checksum, and splits the sections.

@@ -10,8 +10,8 @@ use crate::agent::ActionSpec;
 use crate::agent::rollout::RolloutBuffer;
 use crate::env::{Action, Env, Step, VecEnv};
 use crate::feedback::{
-    FeedbackConfig, FeedbackMode, NextStates, PreferenceError, PreferenceLearner, PreferenceStats,
-    RolloutView, Teacher, TeacherView,
+    FeedbackConfig, FeedbackMode, NextStates, PreferenceError, PreferenceLearner, PreferenceState,
+    PreferenceStats, RolloutView, Teacher, TeacherView,
 };
 
 /// What a checkpoint keeps of a [`FeedbackRun`] (the teacher itself is rebuilt).
@@ -126,16 +126,17 @@ impl FeedbackRun {
 
     /// Preference mode: asks this update's labels on the full rollout and fits the reward
     /// model; with a learned potential, then adds `lambda * (gamma * h(s') - h(s))` to every
-    /// reward of the rollout. `last_obs` is the network input after the last stored step,
-    /// `progress` the share of the run done.
+    /// reward of the rollout and returns the AI returns of the episodes that ended in it, in
+    /// the order they ended (see [`FeedbackRun::defers_ai_return`]). `last_obs` is the
+    /// network input after the last stored step, `progress` the share of the run done.
     pub(crate) fn after_rollout(
         &mut self,
         buf: &mut RolloutBuffer,
         last_obs: &[f32],
         progress: f64,
-    ) -> Result<(), PreferenceError> {
+    ) -> Result<Vec<f64>, PreferenceError> {
         let Some(pref) = &mut self.preference else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let rows = buf.len * buf.n_envs;
         let mut view = rollout_view(buf, 0..rows);
@@ -153,8 +154,25 @@ impl FeedbackRun {
             for (r, f) in buf.rewards[..rows].iter_mut().zip(&self.potential_terms) {
                 *r += l * f;
             }
+            // Rows are step-major, so this visits steps in order, envs in order within one.
+            let n = buf.n_envs;
+            let mut ended = Vec::new();
+            for (row, &term) in self.potential_terms.iter().enumerate() {
+                let i = row % n;
+                self.ai_return[i] += f64::from(term);
+                if buf.dones[row] {
+                    ended.push(std::mem::take(&mut self.ai_return[i]));
+                }
+            }
+            return Ok(ended);
         }
-        Ok(())
+        Ok(Vec::new())
+    }
+
+    /// Whether episodes' AI returns are known only after their rollout (a learned potential,
+    /// whose terms need the state after each step and a model trained on the rollout).
+    pub(crate) fn defers_ai_return(&self) -> bool {
+        self.potential
     }
 
     /// AI labels asked so far.
@@ -185,6 +203,24 @@ impl FeedbackRun {
         self.phi = state.phi;
         self.ai_return = state.ai_return;
         self.agree = state.agree;
+    }
+
+    /// Preference mode: the labels, reward model and generators (see [`PreferenceState`]).
+    pub(crate) fn preference_state(&self) -> Result<Option<PreferenceState>, PreferenceError> {
+        self.preference.as_ref().map(|p| p.state()).transpose()
+    }
+
+    /// Preference mode: restores [`FeedbackRun::preference_state`].
+    pub(crate) fn restore_preference(
+        &mut self,
+        state: PreferenceState,
+    ) -> Result<(), PreferenceError> {
+        match &mut self.preference {
+            Some(p) => p.restore(state),
+            None => Err(PreferenceError::BadInput(
+                "preference state for a run without preference feedback".into(),
+            )),
+        }
     }
 
     pub(crate) fn teacher_name(&self) -> String {
@@ -304,12 +340,13 @@ impl FeedbackRun {
 
     /// Closes env `i`'s episode; the new episode's `Phi` is read by the caller afterwards.
     pub(crate) fn finish_episode(&mut self, i: usize) -> Option<f64> {
+        if self.potential {
+            // Its AI return is summed after the rollout (see `after_rollout`).
+            return None;
+        }
         self.final_ai_return[i] = self.ai_return[i];
         self.ai_return[i] = 0.0;
-        // A learned potential's rewards are known only after the rollout, when its episodes
-        // have been reported: no AI return for them.
-        (self.config.mode != FeedbackMode::Advice && !self.potential)
-            .then_some(self.final_ai_return[i])
+        (self.config.mode != FeedbackMode::Advice).then_some(self.final_ai_return[i])
     }
 
     /// Share of steps this rollout where the agent took the teacher's choice.

@@ -18,6 +18,7 @@ use crate::agent::rollout::RolloutBuffer;
 use crate::agent::{ActionSpec, AgentRng, NonFiniteLoss, Ppo};
 use crate::env::registry::MakeError;
 use crate::env::{EnvError, EnvOptions, Space, VecEnv};
+use crate::feedback::teacher::learned::{LearnedTeacher, LearnedTeacherConfig};
 use crate::feedback::{FeedbackMode, Teacher, TeacherError};
 use burn::tensor::Device;
 use std::collections::VecDeque;
@@ -73,7 +74,10 @@ pub struct Trainer {
     pub(crate) recent: VecDeque<f64>,
     pub(crate) solved_at: Option<u64>,
     /// AI returns of the most recent episodes (feedback runs), newest last.
-    recent_ai: VecDeque<f64>,
+    pub(crate) recent_ai: VecDeque<f64>,
+    /// Episodes of a learned-potential run that ended this rollout: their AI return is known
+    /// only once the rollout is complete, so they are reported after it.
+    pub(crate) pending_episodes: Vec<EpisodeMetrics>,
     threshold: Option<f64>,
     action: ActionSpec,
     bounds: Option<(Vec<f32>, Vec<f32>)>,
@@ -122,6 +126,37 @@ impl Trainer {
         config.validate()?;
         let teacher = (config.feedback.mode != FeedbackMode::None).then_some(teacher);
         Self::build(config, device, teacher)
+    }
+
+    /// A fresh run whose `demo:` teacher is learned from `demos` (a demonstrations file's
+    /// bytes) by behaviour cloning, seeded by the run's seed so that the same file gives the
+    /// same teacher; a run with any other teacher is built by [`Trainer::new`].
+    pub fn with_demonstrations(
+        config: ExperimentConfig,
+        device: &Device,
+        demos: Option<&[u8]>,
+    ) -> Result<Self, TrainError> {
+        match config.feedback.teacher.as_deref() {
+            Some(name) if name.starts_with("demo:") && !config.feedback.is_none() => {
+                let demos = demos.ok_or_else(|| {
+                    TrainError::Feedback(format!(
+                        "teacher {name:?} is learned from demonstrations, and none were given"
+                    ))
+                })?;
+                let teacher =
+                    LearnedTeacher::from_bytes(demos, &LearnedTeacherConfig::new(), config.seed)
+                        .map_err(|e| TrainError::Feedback(format!("the demonstrations: {e}")))?;
+                if teacher.env_id() != config.env_id {
+                    return Err(TrainError::Feedback(format!(
+                        "the demonstrations are of {}, not {}",
+                        teacher.env_id(),
+                        config.env_id
+                    )));
+                }
+                Self::with_teacher(config, device, Box::new(teacher))
+            }
+            _ => Self::new(config, device),
+        }
     }
 
     fn build(
@@ -196,6 +231,7 @@ impl Trainer {
             recent: VecDeque::with_capacity(MEAN_WINDOW + 1),
             solved_at: None,
             recent_ai: VecDeque::with_capacity(MEAN_WINDOW + 1),
+            pending_episodes: Vec::new(),
             threshold,
             action,
             bounds,
@@ -335,6 +371,13 @@ impl Trainer {
             }
         }
         report.finished = self.is_finished();
+        if report.finished {
+            // A run that ends mid-rollout never trains on it: episodes still waiting for
+            // their AI return are reported without one.
+            for episode in std::mem::take(&mut self.pending_episodes) {
+                self.report_episode(episode);
+            }
+        }
         Ok(report)
     }
 
@@ -495,20 +538,23 @@ impl Trainer {
             self.recent.pop_front();
         }
         let ai_return = self.feedback.as_mut().and_then(|fb| fb.finish_episode(i));
-        if let Some(ai) = ai_return {
-            self.recent_ai.push_back(ai);
-            if self.recent_ai.len() > MEAN_WINDOW {
-                self.recent_ai.pop_front();
-            }
-        }
-        self.metrics.push(Metric::Episode(EpisodeMetrics {
+        let episode = EpisodeMetrics {
             env_steps: self.env_steps,
             episode: self.episodes,
             env_index: i,
             episode_return: ret,
             length: self.env.final_length[i],
             ai_return,
-        }));
+        };
+        if self
+            .feedback
+            .as_ref()
+            .is_some_and(|fb| fb.defers_ai_return())
+        {
+            self.pending_episodes.push(episode);
+        } else {
+            self.report_episode(episode);
+        }
         if self.solved_at.is_none()
             && self.recent.len() == MEAN_WINDOW
             && let (Some(t), Some(mean)) = (self.threshold, self.mean_return())
@@ -520,6 +566,16 @@ impl Trainer {
         }
     }
 
+    fn report_episode(&mut self, episode: EpisodeMetrics) {
+        if let Some(ai) = episode.ai_return {
+            self.recent_ai.push_back(ai);
+            if self.recent_ai.len() > MEAN_WINDOW {
+                self.recent_ai.pop_front();
+            }
+        }
+        self.metrics.push(Metric::Episode(episode));
+    }
+
     async fn update(&mut self) -> Result<(), TrainError> {
         let mut last_obs = self.env.obs.clone();
         if let Some(norm) = &self.norm {
@@ -527,7 +583,14 @@ impl Trainer {
         }
         if let Some(fb) = &mut self.feedback {
             let progress = self.env_steps as f64 / self.config.total_steps as f64;
-            fb.after_rollout(&mut self.buf, &last_obs, progress)?;
+            let ai_returns = fb.after_rollout(&mut self.buf, &last_obs, progress)?;
+            // The rollout's ended episodes, in the order they ended, now with their AI return.
+            let pending = std::mem::take(&mut self.pending_episodes);
+            debug_assert_eq!(pending.len(), ai_returns.len());
+            for (mut episode, ai) in pending.into_iter().zip(ai_returns) {
+                episode.ai_return = Some(ai);
+                self.report_episode(episode);
+            }
         }
         let last_values = self.ppo.values_async(&last_obs).await;
         self.buf.compute_gae(

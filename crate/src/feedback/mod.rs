@@ -36,6 +36,6 @@ pub use config::{
 };
 pub use labeler::{Label, Labeler};
 pub use preference::{
-    NextStates, PreferenceError, PreferenceLearner, PreferenceStats, RolloutView,
+    NextStates, PreferenceError, PreferenceLearner, PreferenceState, PreferenceStats, RolloutView,
 };
 pub use teacher::{Teacher, TeacherError, TeacherView};

@@ -18,8 +18,9 @@ use crate::feedback::config::RewardSign;
 use burn::config::Config;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::store::ModuleRecord;
 use burn::tensor::activation::{log_sigmoid, sigmoid};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Bytes, Device, Tensor, TensorData};
 
 /// Labelled pairs per gradient step.
 pub const MINIBATCH_PAIRS: usize = 64;
@@ -180,6 +181,18 @@ pub struct NonFiniteRewardLoss {
     pub labels: usize,
 }
 
+/// What a checkpoint keeps of a [`RewardModelTrainer`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct RewardModelState {
+    /// The members' weights, a burn module record.
+    pub weights: Vec<u8>,
+    /// Adam's state, a burn optimizer record.
+    pub optim: Vec<u8>,
+    /// The smoothness penalty's transitions (potential head).
+    pub transitions: Vec<f32>,
+    pub rng: [u64; 4],
+}
+
 /// The reward model with its optimizer, on the CPU backend.
 pub struct RewardModelTrainer {
     d_input: usize,
@@ -276,6 +289,57 @@ impl RewardModelTrainer {
         let h = apply_sign(sign, self.model.members[k].forward(x)).reshape([m, 2]);
         let step = h.clone().narrow(1, 1, 1) - h.narrow(1, 0, 1);
         Some(step.powi_scalar(2).mean().mul_scalar(self.smoothness))
+    }
+
+    /// What a checkpoint keeps of the trainer: weights and Adam state (burn records), the
+    /// smoothness transitions and the minibatch generator. The shape and knobs come from the
+    /// run's config.
+    pub fn state(&self) -> Result<RewardModelState, String> {
+        let weights = self
+            .model
+            .clone()
+            .into_record()
+            .into_bytes()
+            .map_err(|e| format!("reward-model weights: {e}"))?
+            .to_vec();
+        let optim = self
+            .optim
+            .into_bytes()
+            .map_err(|e| format!("reward-model optimizer: {e}"))?
+            .to_vec();
+        Ok(RewardModelState {
+            weights,
+            optim,
+            transitions: self.transitions.clone(),
+            rng: self.rng.state(),
+        })
+    }
+
+    /// Restores a [`RewardModelTrainer::state`] into a trainer of the same shape.
+    pub fn restore(&mut self, state: RewardModelState) -> Result<(), String> {
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(state.weights))
+            .map_err(|e| format!("reward-model weights: {e}"))?;
+        let model = self
+            .model
+            .clone()
+            .try_load_record(record)
+            .map_err(|e| format!("reward-model weights: {e}"))?;
+        let optim = std::mem::replace(&mut self.optim, AdamConfig::new().init())
+            .from_bytes(Bytes::from_bytes_vec(state.optim))
+            .map_err(|e| format!("reward-model optimizer: {e}"))?;
+        if !state
+            .transitions
+            .len()
+            .is_multiple_of(2 * self.d_input.max(1))
+        {
+            return Err("reward-model transitions do not fit its input size".into());
+        }
+        self.rng = AgentRng::from_state(state.rng).ok_or("reward-model generator state")?;
+        self.snapshot = model.valid();
+        self.model = model;
+        self.optim = optim;
+        self.transitions = state.transitions;
+        Ok(())
     }
 
     pub fn d_input(&self) -> usize {

@@ -47,8 +47,8 @@ struct Worker {
     /// Set by a `pause` message; the run ends after its current slice.
     pause: Cell<bool>,
     running: Cell<bool>,
-    /// WebGPU worker: when the last snapshot was posted (ms), or `None` once snapshots failed
-    /// (a preference run cannot be saved); see [`Worker::post_snapshot`].
+    /// WebGPU worker: when the last snapshot was posted (ms), or `None` once snapshots failed;
+    /// see [`Worker::post_snapshot`].
     last_snapshot: Cell<Option<f64>>,
     /// Taken out while a run is in progress, put back when it ends.
     session: RefCell<Option<Session>>,
@@ -83,10 +83,16 @@ impl Worker {
                     self.running.set(false);
                 });
             }
-            Ok(Request::Import { bytes, baseline }) if !self.running.get() => {
+            Ok(Request::Import {
+                bytes,
+                baseline,
+                demos,
+            }) if !self.running.get() => {
                 self.running.set(true);
                 wasm_bindgen_futures::spawn_local(async move {
-                    let result = self.import(&bytes, baseline.as_deref()).await;
+                    let result = self
+                        .import(&bytes, baseline.as_deref(), demos.as_deref())
+                        .await;
                     self.running.set(false);
                     match result {
                         Ok(message) => post_object(&message),
@@ -184,14 +190,16 @@ impl Worker {
         }
     }
 
-    /// Replaces the session with the run in checkpoint `bytes` (and its baseline's).
+    /// Replaces the session with the run in checkpoint `bytes` (and its baseline's; `demos`
+    /// teach a `demo:` teacher again).
     async fn import(
         &self,
         bytes: &[u8],
         baseline: Option<&[u8]>,
+        demos: Option<&str>,
     ) -> Result<js_sys::Object, String> {
         let device = self.devices.get(self.kind).await?;
-        let session = Session::import(bytes, baseline, &device.device)?;
+        let session = Session::import(bytes, baseline, demos, &device.device)?;
         let message = session.imported_message();
         *self.session.borrow_mut() = Some(session);
         Ok(message)

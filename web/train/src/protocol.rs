@@ -11,9 +11,10 @@
 //! - `{ type: "reset" }`: forgets the session.
 //! - `{ type: "export" }`: the session's run as checkpoint bytes (between runs; from WebGPU
 //!   without Adam's moments).
-//! - `{ type: "import", bytes, baseline? }`: a new session continuing the run in checkpoint
-//!   `bytes` (a `Uint8Array`; with `baseline`, its racing baseline's snapshot, as a WebGPU
-//!   worker's `snapshot` message gives them; without it, no baseline).
+//! - `{ type: "import", bytes, baseline?, demos? }`: a new session continuing the run in
+//!   checkpoint `bytes` (a `Uint8Array`; with `baseline`, its racing baseline's snapshot, as a
+//!   WebGPU worker's `snapshot` message gives them; without it, no baseline; with `demos`, the
+//!   demonstrations file's text that a `demo:` teacher is learned from again).
 //!
 //! Worker to page: `ready`, `device` (backend and device name), `status` (text to show),
 //! `exported` (`bytes`, `envId`, `envSteps`, `optimizer`: whether Adam's state is in), `imported` (`config` JSON and the run's totals),
@@ -46,10 +47,12 @@ pub enum Request {
     Pause,
     Reset,
     Export,
-    /// Checkpoint bytes to continue, and its baseline's.
+    /// Checkpoint bytes to continue, its baseline's, and the demonstrations its teacher is
+    /// learned from (a `demo:` teacher is not in the checkpoint).
     Import {
         bytes: Vec<u8>,
         baseline: Option<Vec<u8>>,
+        demos: Option<String>,
     },
 }
 
@@ -74,9 +77,15 @@ impl Request {
                     Some(_) => return Err("import: baseline must be a Uint8Array".into()),
                     None => None,
                 };
+                let demos = match field("demos") {
+                    Some(v) if v.is_undefined() || v.is_null() => None,
+                    Some(v) => Some(v.as_string().ok_or("import: demos must be a JSON string")?),
+                    None => None,
+                };
                 Ok(Request::Import {
                     bytes: js_sys::Uint8Array::new(&bytes).to_vec(),
                     baseline,
+                    demos,
                 })
             }
             Some("run") => {

@@ -6,7 +6,6 @@ use crate::protocol::object;
 use burn::tensor::Device;
 use rlaif::experiment::trainer::MEAN_WINDOW;
 use rlaif::experiment::{ExperimentConfig, Metric, Trainer};
-use rlaif::feedback::teacher::learned::{LearnedTeacher, LearnedTeacherConfig};
 use rlaif::feedback::{FeedbackConfig, FeedbackMode};
 use wasm_bindgen::JsValue;
 
@@ -26,29 +25,8 @@ struct Run {
 impl Run {
     /// A fresh run; a `demo:` teacher is learned from `demos` (a demonstrations file's text).
     fn new(config: ExperimentConfig, demos: Option<&str>, device: &Device) -> Result<Self, String> {
-        let trainer = match config.feedback.teacher.as_deref() {
-            Some(name) if name.starts_with("demo:") && !config.feedback.is_none() => {
-                let demos = demos.ok_or_else(|| {
-                    format!("teacher {name:?} is learned from demonstrations, and none came with the settings")
-                })?;
-                let teacher = LearnedTeacher::from_bytes(
-                    demos.as_bytes(),
-                    &LearnedTeacherConfig::new(),
-                    config.seed,
-                )
-                .map_err(|e| format!("the demonstrations: {e}"))?;
-                if teacher.env_id() != config.env_id {
-                    return Err(format!(
-                        "the demonstrations are of {}, not {}",
-                        teacher.env_id(),
-                        config.env_id
-                    ));
-                }
-                Trainer::with_teacher(config, device, Box::new(teacher))
-            }
-            _ => Trainer::new(config, device),
-        }
-        .map_err(|e| e.to_string())?;
+        let trainer = Trainer::with_demonstrations(config, device, demos.map(str::as_bytes))
+            .map_err(|e| e.to_string())?;
         Ok(Self::from_trainer(trainer))
     }
 
@@ -196,8 +174,15 @@ impl Session {
     /// `baseline` when it comes too (a run moved off a failed GPU); an imported file has none,
     /// since a new one would start from step 0 while the run is far ahead. The message says
     /// what is wrong with a bad file.
-    pub fn import(bytes: &[u8], baseline: Option<&[u8]>, device: &Device) -> Result<Self, String> {
-        let trainer = Trainer::resume(bytes, device, None).map_err(|e| e.to_string())?;
+    pub fn import(
+        bytes: &[u8],
+        baseline: Option<&[u8]>,
+        demos: Option<&str>,
+        device: &Device,
+    ) -> Result<Self, String> {
+        let demos = demos.map(str::as_bytes);
+        let trainer = Trainer::resume_with_demonstrations(bytes, device, None, demos)
+            .map_err(|e| e.to_string())?;
         let baseline = match baseline {
             Some(b) => {
                 let t =

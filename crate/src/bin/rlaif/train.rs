@@ -6,7 +6,6 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rlaif::backend::{self, BackendChoice};
 use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Trainer};
-use rlaif::feedback::teacher::learned::{LearnedTeacher, LearnedTeacherConfig};
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
@@ -97,8 +96,16 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let mut trainer = match &args.resume {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            let mut t = Trainer::resume(&bytes, &selected.device, Some(&args.env))
-                .map_err(|e| format!("{path}: {e}"))?;
+            // A `demo:FILE` teacher is not in the checkpoint: it is learned from FILE again.
+            let saved = Trainer::checkpoint_config(&bytes).map_err(|e| format!("{path}: {e}"))?;
+            let demos = demos_of(&saved)?;
+            let mut t = Trainer::resume_with_demonstrations(
+                &bytes,
+                &selected.device,
+                Some(&args.env),
+                demos.as_deref(),
+            )
+            .map_err(|e| format!("{path}: {e}"))?;
             if let Some(s) = args.steps {
                 t.set_total_steps(s);
             }
@@ -210,23 +217,20 @@ pub fn make_trainer(
     config: ExperimentConfig,
     device: &burn::tensor::Device,
 ) -> Result<Trainer, String> {
+    let demos = demos_of(&config)?;
+    Trainer::with_demonstrations(config, device, demos.as_deref()).map_err(|e| e.to_string())
+}
+
+/// The demonstrations file a `demo:FILE` teacher is learned from, read; `None` for any other
+/// teacher.
+fn demos_of(config: &ExperimentConfig) -> Result<Option<Vec<u8>>, String> {
     match config.feedback.teacher.as_deref() {
         Some(name) if name.starts_with("demo:") && !config.feedback.is_none() => {
             let path = &name["demo:".len()..];
             let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            let teacher =
-                LearnedTeacher::from_bytes(&bytes, &LearnedTeacherConfig::new(), config.seed)
-                    .map_err(|e| format!("{path}: {e}"))?;
-            if teacher.env_id() != config.env_id {
-                return Err(format!(
-                    "{path} holds demonstrations of {}, not {}",
-                    teacher.env_id(),
-                    config.env_id
-                ));
-            }
-            Trainer::with_teacher(config, device, Box::new(teacher)).map_err(|e| e.to_string())
+            Ok(Some(bytes))
         }
-        _ => Trainer::new(config, device).map_err(|e| e.to_string()),
+        _ => Ok(None),
     }
 }
 
