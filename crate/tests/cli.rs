@@ -475,19 +475,17 @@ fn a_run_taught_by_demonstrations_checkpoints_and_resumes_learning_its_teacher_a
         "",
     );
     assert_ok(&first);
-    let resumed = rlaif(
-        &[
-            "train",
-            "--env",
-            "CartPole-v1",
-            "--resume",
-            ckpt_arg,
-            "--steps",
-            "2048",
-            "--json",
-        ],
-        "",
-    );
+    let resume = [
+        "train",
+        "--env",
+        "CartPole-v1",
+        "--resume",
+        ckpt_arg,
+        "--steps",
+        "2048",
+        "--json",
+    ];
+    let resumed = rlaif(&resume, "");
     assert_ok(&resumed);
     let summary: serde_json::Value =
         serde_json::from_slice(&resumed.stdout).expect("a JSON summary");
@@ -496,18 +494,7 @@ fn a_run_taught_by_demonstrations_checkpoints_and_resumes_learning_its_teacher_a
 
     // Without its demonstrations file the run cannot go on, and says why.
     std::fs::remove_file(&demos_path).expect("removes");
-    let orphan = rlaif(
-        &[
-            "train",
-            "--env",
-            "CartPole-v1",
-            "--resume",
-            ckpt_arg,
-            "--steps",
-            "2048",
-        ],
-        "",
-    );
+    let orphan = rlaif(&resume, "");
     assert_eq!(orphan.status.code(), Some(2));
     let err = String::from_utf8_lossy(&orphan.stderr);
     assert!(

@@ -135,9 +135,15 @@ export async function openTab(site, hash = "") {
 
 /** Clicks Step and waits until that one update has ended (paused) or failed. */
 export async function stepOnce(page) {
+  // The status is already "paused" after an earlier step, so wait for the update count to
+  // move too (or for an error).
+  const before = Number(await page.textContent(byId("stat-updates"))) || 0;
   await page.click(byId("step"));
-  await page.waitForFunction(() =>
-    ["paused", "error"].includes(document.querySelector('[data-testid="train-status"]').dataset.state));
+  await page.waitForFunction((n) => {
+    const state = document.querySelector('[data-testid="train-status"]').dataset.state;
+    const updates = Number(document.querySelector('[data-testid="stat-updates"]').textContent) || 0;
+    return state === "error" || (state === "paused" && updates > n);
+  }, before);
 }
 
 /** The notice's text, or `null` while it is hidden. */
