@@ -9,12 +9,14 @@
 //! [`Session`] is plain Rust, tested natively; [`Labeling`] is its thin JS face.
 
 use crate::draw::{self, Pen};
+use crate::random_policy::{RandomPolicy, push_action};
 use js_sys::{Object, Reflect};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
-use rlaif::env::{self, Action, Env, EnvError, Scene, registry::MakeError};
+use rlaif::env::{self, Env, EnvError, Scene, registry::MakeError};
 use rlaif::experiment::EpisodeRecording;
 use rlaif::feedback::{
     Label, Labeler, LabelerConfig, PreferenceConfig, Teacher, TeacherError, TeacherView, teacher,
+    teacher::value_after,
 };
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -302,7 +304,7 @@ impl PairSource {
 
     /// Rolls out [`RANDOM_EPISODES`] episodes of a uniformly random policy, seeded.
     fn roll_out_random(&mut self) -> Result<(), LabelingError> {
-        let mut policy = StdRng::seed_from_u64(self.seed ^ 0x9e37_79b9_7f4a_7c15);
+        let mut policy = RandomPolicy::new(&*self.env, self.seed ^ 0x9e37_79b9_7f4a_7c15);
         for k in 0..RANDOM_EPISODES {
             let (recording, scores) = random_episode(
                 &mut *self.env,
@@ -356,11 +358,7 @@ impl PairSource {
             let score = self.teacher.score(phi, action, view, &step);
             // The rollout buffer holds scores as f32; the labeler reads them back.
             scores.push(f64::from(score as f32));
-            phi = if step.terminated {
-                0.0
-            } else {
-                self.teacher.value(view)
-            };
+            phi = value_after(&mut *self.teacher, view, &step);
             let done = step.terminated || step.truncated;
             if done != (t + 1 == steps) {
                 let what = if done { "ended" } else { "went on" };
@@ -384,43 +382,17 @@ fn action_shape(env: &dyn Env) -> (bool, usize) {
 /// dimensions in [-1, 1]) from `seed`.
 fn random_episode(
     env: &mut dyn Env,
-    policy: &mut StdRng,
+    policy: &mut RandomPolicy,
     seed: u64,
     number: u64,
 ) -> Result<EpisodeRecording, String> {
-    let spec = env.spec().clone();
-    let mut obs = vec![0.0; spec.observation_space.flat_dim()];
+    let mut obs = vec![0.0; env.spec().observation_space.flat_dim()];
     env.reset(Some(seed), &mut obs);
-    let mut mask = vec![true; spec.action_space.n().unwrap_or(0)];
-    let mut action = vec![
-        0.0;
-        if mask.is_empty() {
-            spec.action_space.flat_dim()
-        } else {
-            0
-        }
-    ];
     let (mut actions, mut total) = (Vec::new(), 0.0);
     for _ in 0..MAX_RANDOM_STEPS {
-        let step = if mask.is_empty() {
-            if !spec.action_space.sample_continuous(policy, &mut action) {
-                for a in &mut action {
-                    *a = policy.random_range(-1.0..=1.0);
-                }
-            }
-            actions.extend_from_slice(&action);
-            env.step(Action::Continuous(&action), &mut obs)
-        } else {
-            env.action_mask(&mut mask);
-            let legal: Vec<usize> = (0..mask.len()).filter(|&a| mask[a]).collect();
-            if legal.is_empty() {
-                return Err("no legal action".into());
-            }
-            let a = legal[policy.random_range(0..legal.len())];
-            actions.push(a as f32);
-            env.step(Action::Discrete(a), &mut obs)
-        }
-        .map_err(|e| e.to_string())?;
+        let action = policy.act(env).ok_or("no legal action")?;
+        push_action(action, &mut actions);
+        let step = env.step(action, &mut obs).map_err(|e| e.to_string())?;
         total += step.reward;
         if step.terminated || step.truncated {
             return Ok(EpisodeRecording {
@@ -776,7 +748,7 @@ fn object(fields: &[(&str, JsValue)]) -> Object {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rlaif::env::registry;
+    use rlaif::env::{Action, registry};
 
     /// Chooses an action (as a recording stores it) in the env's current state.
     type Policy<'a> = dyn FnMut(&dyn Env, &[f32]) -> Vec<f32> + 'a;
@@ -813,19 +785,14 @@ mod tests {
         (recording, scenes)
     }
 
-    /// Uniformly random legal actions.
+    /// Uniformly random legal actions (the page's random policy, seeded by `seed`).
     fn random(seed: u64) -> impl FnMut(&dyn Env, &[f32]) -> Vec<f32> {
-        let mut rng = StdRng::seed_from_u64(seed);
-        move |env, _| match env.spec().action_space.n() {
-            Some(n) => {
-                let mut mask = vec![true; n];
-                env.action_mask(&mut mask);
-                let legal: Vec<usize> = (0..n).filter(|&a| mask[a]).collect();
-                vec![legal[rng.random_range(0..legal.len())] as f32]
-            }
-            None => (0..env.spec().action_space.flat_dim())
-                .map(|_| rng.random_range(-1.0..=1.0))
-                .collect(),
+        let mut policy: Option<RandomPolicy> = None;
+        move |env, _| {
+            let policy = policy.get_or_insert_with(|| RandomPolicy::new(env, seed));
+            let mut action = Vec::new();
+            push_action(policy.act(env).expect("a legal action"), &mut action);
+            action
         }
     }
 

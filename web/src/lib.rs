@@ -6,6 +6,7 @@ pub mod chart;
 pub mod controls;
 pub mod draw;
 pub mod labeling;
+pub mod random_policy;
 pub mod rollout;
 mod viewer;
 

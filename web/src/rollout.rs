@@ -4,8 +4,8 @@
 //! Plain Rust (no JS types), so it is tested natively.
 
 use crate::controls::KeyAction;
-use rand::{RngExt, SeedableRng, rngs::StdRng};
-use rlaif::env::{self, Action, Env, EnvError, Scene, registry::MakeError};
+use crate::random_policy::RandomPolicy;
+use rlaif::env::{self, Env, EnvError, Scene, registry::MakeError};
 use rlaif::experiment::EpisodeRecording;
 use rlaif::feedback::demos::{DemoAction, Demos, DemosError, Episode};
 use rlaif::feedback::{Teacher, TeacherError, TeacherView};
@@ -77,14 +77,15 @@ enum Source {
 pub struct Rollout {
     id: String,
     env: Box<dyn Env>,
-    policy: StdRng,
+    policy: RandomPolicy,
     source: Source,
     /// The newest recording, started when the current episode ends.
     pending: Option<EpisodeRecording>,
     obs: Vec<f32>,
-    /// Legal-action mask for discrete envs; empty for continuous ones.
+    /// Legal-action mask for discrete envs (a person's key is checked against it); empty for
+    /// continuous ones.
     mask: Vec<bool>,
-    /// Scratch for continuous actions; empty for discrete envs.
+    /// Floats per continuous action; empty for discrete envs.
     action: Vec<f32>,
     info: EpisodeInfo,
     teacher: Option<Box<dyn Teacher>>,
@@ -104,11 +105,12 @@ impl Rollout {
             Some(n) => (vec![true; n], Vec::new()),
             None => (Vec::new(), vec![0.0; spec.action_space.flat_dim()]),
         };
+        let policy = RandomPolicy::new(&*env, 0);
         let mut rollout = Self {
             id: id.to_string(),
             obs: vec![0.0; spec.observation_space.flat_dim()],
             env,
-            policy: StdRng::seed_from_u64(0),
+            policy,
             source: Source::Random,
             pending: None,
             mask,
@@ -130,7 +132,7 @@ impl Rollout {
     /// any agent episodes.
     pub fn reset(&mut self, seed: u64) {
         // A different stream for the policy than the env's own.
-        self.policy = StdRng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15);
+        self.policy = RandomPolicy::new(&*self.env, seed ^ 0x9e37_79b9_7f4a_7c15);
         self.source = Source::Random;
         self.pending = None;
         self.env.reset(Some(seed), &mut self.obs);
@@ -198,14 +200,12 @@ impl Rollout {
                 *next += 1;
                 self.env.step(action, &mut self.obs)?
             }
-            Source::Random if self.mask.is_empty() => {
-                self.sample_continuous();
-                self.env
-                    .step(Action::Continuous(&self.action), &mut self.obs)?
-            }
             Source::Random => {
-                let a = self.sample_legal()?;
-                self.env.step(Action::Discrete(a), &mut self.obs)?
+                let action = self
+                    .policy
+                    .act(&*self.env)
+                    .ok_or(RolloutError::NoLegalAction)?;
+                self.env.step(action, &mut self.obs)?
             }
             Source::Human { .. } => return Ok(self.info),
         };
@@ -355,38 +355,12 @@ impl Rollout {
     pub fn scene(&self) -> Scene {
         self.env.scene()
     }
-
-    /// A uniformly random legal action.
-    fn sample_legal(&mut self) -> Result<usize, RolloutError> {
-        self.env.action_mask(&mut self.mask);
-        let legal = self.mask.iter().filter(|&&m| m).count();
-        if legal == 0 {
-            return Err(RolloutError::NoLegalAction);
-        }
-        let k = self.policy.random_range(0..legal);
-        self.mask
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| **m)
-            .nth(k)
-            .map(|(a, _)| a)
-            .ok_or(RolloutError::NoLegalAction)
-    }
-
-    /// Uniform in the action box; unbounded dimensions fall back to [-1, 1].
-    fn sample_continuous(&mut self) {
-        let space = &self.env.spec().action_space;
-        if !space.sample_continuous(&mut self.policy, &mut self.action) {
-            for a in &mut self.action {
-                *a = self.policy.random_range(-1.0..=1.0);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::random_policy::push_action;
     use rlaif::env::registry;
 
     #[test]
@@ -464,27 +438,14 @@ mod tests {
         let spec = env.spec().clone();
         let mut obs = vec![0.0; spec.observation_space.flat_dim()];
         env.reset(Some(seed), &mut obs);
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut policy = RandomPolicy::new(&*env, seed);
         let (mut actions, mut scenes, mut total) = (Vec::new(), Vec::new(), 0.0);
         loop {
-            let step = match spec.action_space.n() {
-                Some(n) => {
-                    let mut mask = vec![true; n];
-                    env.action_mask(&mut mask);
-                    let legal: Vec<usize> = (0..n).filter(|&a| mask[a]).collect();
-                    let a = legal[rng.random_range(0..legal.len())];
-                    actions.push(a as f32);
-                    env.step(Action::Discrete(a), &mut obs)
-                }
-                None => {
-                    let a: Vec<f32> = (0..spec.action_space.flat_dim())
-                        .map(|_| rng.random_range(-1.0..=1.0))
-                        .collect();
-                    actions.extend_from_slice(&a);
-                    env.step(Action::Continuous(&a), &mut obs)
-                }
-            }
-            .unwrap_or_else(|e| panic!("{id}: {e}"));
+            let action = policy.act(&*env).expect("a legal action");
+            push_action(action, &mut actions);
+            let step = env
+                .step(action, &mut obs)
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
             total += step.reward;
             scenes.push(env.scene());
             if step.terminated || step.truncated {

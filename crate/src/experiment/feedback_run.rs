@@ -9,6 +9,7 @@
 use crate::agent::ActionSpec;
 use crate::agent::rollout::RolloutBuffer;
 use crate::env::{Action, Env, Step, VecEnv};
+use crate::feedback::teacher::value_after;
 use crate::feedback::{
     FeedbackConfig, FeedbackMode, NextStates, PreferenceError, PreferenceLearner, PreferenceState,
     PreferenceStats, RolloutView, Teacher, TeacherView,
@@ -300,11 +301,7 @@ impl FeedbackRun {
         } else {
             0.0
         };
-        let after = if step.terminated {
-            0.0
-        } else {
-            self.teacher.value(view)
-        };
+        let after = value_after(&mut *self.teacher, view, step);
         self.signal[i] = match self.config.mode {
             FeedbackMode::Direct => self.score[i],
             FeedbackMode::Shaping => self.gamma * after - before,

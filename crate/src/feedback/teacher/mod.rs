@@ -87,6 +87,16 @@ pub trait Teacher: Send {
     }
 }
 
+/// `Phi` of the state a step reached, which the next step's score and shaping term start
+/// from: 0 after a terminal step (nothing follows it, Ng et al. 1999), else its value.
+pub fn value_after(teacher: &mut dyn Teacher, after: TeacherView<'_>, step: &Step) -> f64 {
+    if step.terminated {
+        0.0
+    } else {
+        teacher.value(after)
+    }
+}
+
 /// Makes a teacher for `env_id`; `option` is the text after the colon, if any.
 pub type MakeTeacher =
     fn(env_id: &str, option: Option<&str>) -> Result<Box<dyn Teacher>, TeacherError>;
