@@ -228,7 +228,6 @@ pub struct PreferenceStats {
     pub reward_model_loss: Option<f32>,
 }
 
-/// The preference mode's state over a run: labeler, labels, reward model, reward statistics.
 /// What a checkpoint keeps of a [`PreferenceLearner`]: the labels, the reward model and
 /// every generator, so that a resumed run asks and learns exactly what the uninterrupted one
 /// would have.
@@ -246,6 +245,7 @@ pub struct PreferenceState {
     pub model: RewardModelState,
 }
 
+/// The preference mode's state over a run: labeler, labels, reward model, reward statistics.
 pub struct PreferenceLearner {
     config: PreferenceConfig,
     obs_dim: usize,
@@ -376,15 +376,14 @@ impl PreferenceLearner {
         {
             return Err(bad("reward statistics"));
         }
-        let [labeler, oracle, query, held_out, transition] = state.rngs;
+        // Every generator state is checked before anything changes.
         let rng = |s| AgentRng::from_state(s).ok_or_else(|| bad("generator state"));
+        let [labeler, oracle, query, held_out, transition] = state.rngs;
+        let (_, _) = (rng(labeler)?, rng(oracle)?);
         let (query, held_out, transition) = (rng(query)?, rng(held_out)?, rng(transition)?);
-        let (mut new_labeler, mut new_oracle) = (self.labeler.clone(), self.oracle.clone());
-        new_labeler.set_rng_state(labeler).map_err(|e| bad(&e))?;
-        new_oracle.set_rng_state(oracle).map_err(|e| bad(&e))?;
         self.model.restore(state.model).map_err(|e| bad(&e))?;
-        self.labeler = new_labeler;
-        self.oracle = new_oracle;
+        self.labeler.set_rng_state(labeler).map_err(|e| bad(&e))?;
+        self.oracle.set_rng_state(oracle).map_err(|e| bad(&e))?;
         self.query_rng = query;
         self.held_out_rng = held_out;
         self.transition_rng = transition;

@@ -445,17 +445,9 @@ impl RewardModelTrainer {
     /// The ensemble's mean output of every row of `features` (`[rows, d_input]`): the
     /// reward `r_hat` (step head) or the potential `h` (potential head).
     pub fn predict(&self, features: &[f32]) -> Vec<f32> {
-        let rows = features.len() / self.d_input.max(1);
-        if rows == 0 {
+        let Some((x, rows)) = self.input(features) else {
             return Vec::new();
-        }
-        let x = Tensor::<2>::from_data(
-            TensorData::new(
-                features[..rows * self.d_input].to_vec(),
-                [rows, self.d_input],
-            ),
-            &self.device.clone().inner(),
-        );
+        };
         let out = match self.head {
             Head::Step => self.snapshot.forward(x),
             Head::Potential(sign) => {
@@ -469,10 +461,23 @@ impl RewardModelTrainer {
                     .unwrap_or_else(|| Tensor::zeros([rows], &self.device.clone().inner()))
             }
         };
-        block_on(out.into_data_async())
-            .ok()
-            .and_then(|d| d.try_to_vec::<f32>().ok())
-            .unwrap_or_else(|| vec![f32::NAN; rows])
+        read_rows(out, rows)
+    }
+
+    /// Whole rows of `features` (`[rows, d_input]`) as an inference input, and their count;
+    /// `None` when there is not one whole row.
+    fn input(&self, features: &[f32]) -> Option<(Tensor<2>, usize)> {
+        let rows = features.len() / self.d_input.max(1);
+        (rows > 0).then(|| {
+            let data = TensorData::new(
+                features[..rows * self.d_input].to_vec(),
+                [rows, self.d_input],
+            );
+            (
+                Tensor::<2>::from_data(data, &self.device.clone().inner()),
+                rows,
+            )
+        })
     }
 
     /// Each member's predicted return of consecutive segments of `len` rows each (see
@@ -483,17 +488,9 @@ impl RewardModelTrainer {
         len: usize,
         terminal: &[bool],
     ) -> Vec<Vec<f64>> {
-        let rows = features.len() / self.d_input.max(1);
-        if rows == 0 {
+        let Some((x, rows)) = self.input(features) else {
             return vec![Vec::new(); self.snapshot.members.len()];
-        }
-        let x = Tensor::<2>::from_data(
-            TensorData::new(
-                features[..rows * self.d_input].to_vec(),
-                [rows, self.d_input],
-            ),
-            &self.device.clone().inner(),
-        );
+        };
         self.snapshot
             .forward_members(x)
             .into_iter()
@@ -502,11 +499,7 @@ impl RewardModelTrainer {
                     Head::Step => out,
                     Head::Potential(sign) => apply_sign(sign, out),
                 };
-                let v = block_on(out.into_data_async())
-                    .ok()
-                    .and_then(|d| d.try_to_vec::<f32>().ok())
-                    .unwrap_or_else(|| vec![f32::NAN; rows]);
-                self.returns_of(&v, len, terminal)
+                self.returns_of(&read_rows(out, rows), len, terminal)
             })
             .collect()
     }
@@ -543,6 +536,15 @@ impl RewardModelTrainer {
         let out = self.predict(features);
         self.returns_of(&out, len, terminal)
     }
+}
+
+/// `out` (`[rows]`) read back to the host; NaN where it cannot be read, so that the caller's
+/// finiteness check reports it.
+fn read_rows(out: Tensor<1>, rows: usize) -> Vec<f32> {
+    block_on(out.into_data_async())
+        .ok()
+        .and_then(|d| d.try_to_vec::<f32>().ok())
+        .unwrap_or_else(|| vec![f32::NAN; rows])
 }
 
 /// A minibatch of pairs on the device, segments padded to the longest.
