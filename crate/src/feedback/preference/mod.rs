@@ -1,0 +1,580 @@
+//! The preference mode's loop, run once per PPO update: pick pairs of segments from the
+//! rollout, have the AI labeler compare them, train the reward model on every label so far,
+//! and hand PPO the reward model's normalised reward (Christiano et al. 2017; with an AI
+//! labeler, Lee et al. 2023).
+//!
+//! With `reward_model: potential` the model is a potential `h(s)` and PPO's extra reward is
+//! `gamma * h(s') - h(s)`, computed once the rollout is complete (a step's reward needs the
+//! state after it), by [`PreferenceLearner::potential_rewards`].
+//!
+//! Budget accounting: every query asked counts against `label_budget`, including those the
+//! labeler skips. A skip is an answer the labeler gave ("can't tell"), and counting it keeps
+//! the cost of a skip threshold visible, as in B-Pref.
+
+use super::config::{
+    DISAGREEMENT_CANDIDATES, LabelerConfig, PreferenceConfig, QuerySchedule, QuerySelection,
+    RewardModelKind,
+};
+use super::labeler::{Label, Labeler};
+use super::reward_model::{
+    Head, LabelledPair, MINIBATCH_PAIRS, NonFiniteRewardLoss, RewardModelConfig,
+    RewardModelTrainer, feature_dim, push_features,
+};
+use crate::agent::ActionSpec;
+use crate::agent::normalize::RunningNorm;
+use crate::agent::rng::{AgentRng, mix_seed};
+
+mod rollout_view;
+mod segments;
+mod state;
+
+use rollout_view::After;
+pub use rollout_view::{NextStates, RolloutView};
+use segments::{Segments, Start};
+pub use state::PreferenceState;
+
+/// Held-out pairs per rollout on which the reward model's accuracy is measured.
+pub const HELD_OUT_PAIRS: usize = 64;
+
+/// Unlabelled transitions kept per rollout for the smoothness penalty.
+pub const TRANSITIONS_PER_ROLLOUT: usize = 256;
+/// Unlabelled transitions kept in all (the most recent).
+pub const TRANSITIONS_KEPT: usize = 4096;
+
+/// Normalised rewards are clipped to `[-CLIP, CLIP]`.
+const REWARD_CLIP: f32 = 10.0;
+
+/// Why a preference round failed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PreferenceError {
+    #[error("preference learning: {0}")]
+    BadInput(String),
+    #[error(
+        "the teacher gave a non-finite score ({score}) at rollout row {row}; preference labels \
+         need finite scores"
+    )]
+    NonFiniteScore { row: usize, score: f32 },
+    #[error(transparent)]
+    NonFiniteLoss(#[from] NonFiniteRewardLoss),
+    #[error(
+        "the reward model gave a non-finite reward at rollout row {row}; check the observations"
+    )]
+    NonFiniteReward { row: usize },
+}
+
+/// What one preference round did, for the metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PreferenceStats {
+    /// Queries asked over the run (skipped ones included).
+    pub labels_used: u64,
+    /// Queries asked this round (skipped ones included).
+    pub new_labels: usize,
+    /// Share of the labeler's answers so far that prefer the segment with the higher env
+    /// return, over pairs whose env returns differ ("equal" counts as wrong, skips are left
+    /// out); `None` before any such pair.
+    pub labeler_accuracy: Option<f64>,
+    /// Share of held-out pairs from this rollout, labelled by a noiseless teacher (ties left
+    /// out), that the reward model orders the same way. These pairs are neither trained on
+    /// nor charged to the budget. `None` before the model has been trained.
+    pub reward_model_accuracy: Option<f64>,
+    /// Mean Bradley-Terry loss of the last training pass, when the model trained this round.
+    pub reward_model_loss: Option<f32>,
+}
+
+/// The preference mode's state over a run: labeler, labels, reward model, reward statistics.
+pub struct PreferenceLearner {
+    config: PreferenceConfig,
+    obs_dim: usize,
+    action: ActionSpec,
+    labeler: Labeler,
+    /// The labeler without noise, for the held-out accuracy.
+    oracle: Labeler,
+    model: RewardModelTrainer,
+    pairs: Vec<LabelledPair>,
+    labels_used: u64,
+    /// Picks the queried segments.
+    query_rng: AgentRng,
+    /// Picks the held-out segments (its own stream, so measuring never changes training).
+    held_out_rng: AgentRng,
+    /// Picks the unlabelled transitions of the smoothness penalty.
+    transition_rng: AgentRng,
+    labeler_agreed: u64,
+    labeler_judged: u64,
+    reward_norm: RunningNorm,
+    features: Vec<f32>,
+    /// Potential model: the std of `h` over the labelled segments' states, which the
+    /// potential is divided by so that lambda weighs it on a known scale.
+    potential_scale: f32,
+}
+
+impl PreferenceLearner {
+    /// A fresh learner; fails on knobs outside their ranges or an empty input.
+    pub fn new(
+        pref: &PreferenceConfig,
+        labeler: &LabelerConfig,
+        obs_dim: usize,
+        action: ActionSpec,
+        seed: u64,
+    ) -> Result<Self, PreferenceError> {
+        pref.validate().map_err(PreferenceError::BadInput)?;
+        labeler.validate().map_err(PreferenceError::BadInput)?;
+        let potential = pref.reward_model == RewardModelKind::Potential;
+        // The potential judges states: the action does not enter it.
+        let d_input = if potential {
+            obs_dim
+        } else {
+            feature_dim(obs_dim, action)
+        };
+        if d_input == 0 {
+            return Err(PreferenceError::BadInput(
+                "the reward model needs at least one observation or action input (the potential \
+                 model: an observation)"
+                    .into(),
+            ));
+        }
+        let model_config = RewardModelConfig::new(d_input)
+            .with_hidden(pref.hidden)
+            .with_ensemble(pref.ensemble);
+        let head = if potential {
+            Head::Potential(pref.reward_sign)
+        } else {
+            Head::Step
+        };
+        Ok(Self {
+            config: *pref,
+            obs_dim,
+            action,
+            labeler: Labeler::new(*labeler, mix_seed(seed, 1)),
+            oracle: Labeler::new(LabelerConfig::default(), mix_seed(seed, 2)),
+            model: RewardModelTrainer::new(&model_config, pref.learning_rate, mix_seed(seed, 3))
+                .with_head(head)
+                .with_label_noise(pref.label_noise)
+                .with_smoothness(pref.smoothness),
+            pairs: Vec::new(),
+            labels_used: 0,
+            query_rng: AgentRng::new(mix_seed(seed, 4)),
+            held_out_rng: AgentRng::new(mix_seed(seed, 5)),
+            transition_rng: AgentRng::new(mix_seed(seed, 6)),
+            labeler_agreed: 0,
+            labeler_judged: 0,
+            reward_norm: RunningNorm::new(1, REWARD_CLIP),
+            features: Vec::new(),
+            potential_scale: 1.0,
+        })
+    }
+
+    pub fn labels_used(&self) -> u64 {
+        self.labels_used
+    }
+
+    /// Whether the model is a potential (rewards from [`PreferenceLearner::potential_rewards`]).
+    pub fn is_potential(&self) -> bool {
+        matches!(self.model.head(), Head::Potential(_))
+    }
+
+    /// Labelled pairs the reward model trains on (skips excluded).
+    pub fn labelled_pairs(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Queries to ask this round, `progress` being the share of the run done, in `[0, 1]`.
+    pub fn queries_due(&self, progress: f64) -> usize {
+        let per_update = match self.config.initial_labels {
+            Some(first) if self.labels_used == 0 => first,
+            _ => self.config.labels_per_update,
+        };
+        let due = match self.config.query_schedule {
+            QuerySchedule::Uniform => per_update,
+            QuerySchedule::Decaying if per_update == 0 => 0,
+            QuerySchedule::Decaying => {
+                ((per_update as f64 * (1.0 - progress)).round() as usize).max(1)
+            }
+        };
+        let left = self.config.label_budget.saturating_sub(self.labels_used);
+        due.min(usize::try_from(left).unwrap_or(usize::MAX))
+    }
+
+    /// Asks this round's queries on `rollout` (pairs of equally long segments within one
+    /// env's column, never crossing an episode's end), then trains the reward model for
+    /// `epochs` passes over every label so far. With no new label the model stays as it is,
+    /// so once the budget is spent PPO sees a fixed reward.
+    pub fn after_rollout(
+        &mut self,
+        rollout: &RolloutView,
+        progress: f64,
+    ) -> Result<PreferenceStats, PreferenceError> {
+        rollout.check(self.obs_dim, self.action.stored_dim())?;
+        if self.is_potential() {
+            rollout.check_next()?;
+        }
+        if !(0.0..=1.0).contains(&progress) {
+            return Err(PreferenceError::BadInput(format!(
+                "run progress must be in [0, 1], got {progress}"
+            )));
+        }
+        if let Some((row, &score)) = rollout
+            .teacher_scores
+            .iter()
+            .enumerate()
+            .find(|(_, s)| !s.is_finite())
+        {
+            return Err(PreferenceError::NonFiniteScore { row, score });
+        }
+        let segments = Segments::find(rollout.dones, rollout.n_envs, self.config.segment_len);
+        let due = if segments.starts.len() >= 2 {
+            self.queries_due(progress)
+        } else {
+            0
+        };
+        let mut learned = 0;
+        for (a, b) in self.choose_pairs(rollout, &segments, due) {
+            let label = self.labeler.label(
+                &segments.teacher_scores(rollout, a),
+                &segments.teacher_scores(rollout, b),
+            );
+            self.labels_used += 1;
+            let Some(target) = label.target() else {
+                continue;
+            };
+            let env_a = segments.env_return(rollout, a);
+            let env_b = segments.env_return(rollout, b);
+            if env_a != env_b {
+                self.labeler_judged += 1;
+                let agrees = (label == Label::First && env_a > env_b)
+                    || (label == Label::Second && env_b > env_a);
+                self.labeler_agreed += u64::from(agrees);
+            }
+            let (fa, ta) = self.segment_features(rollout, &segments, a);
+            let (fb, tb) = self.segment_features(rollout, &segments, b);
+            let pair = LabelledPair {
+                len: self.rows_per_segment(&segments),
+                a: fa,
+                b: fb,
+                target,
+                terminal: [ta, tb],
+            };
+            self.pairs.push(pair);
+            learned += 1;
+        }
+        if learned > 0 && self.is_potential() && self.config.smoothness > 0.0 {
+            self.keep_transitions(rollout);
+        }
+        let reward_model_loss = if learned > 0 {
+            let loss = self.model.train(&self.pairs, self.training_epochs())?;
+            if self.is_potential() {
+                self.potential_scale = self.labelled_state_std();
+            }
+            Some(loss)
+        } else {
+            None
+        };
+        let reward_model_accuracy = if self.pairs.is_empty() || segments.starts.len() < 2 {
+            None
+        } else {
+            self.held_out_accuracy(rollout, &segments)
+        };
+        Ok(PreferenceStats {
+            labels_used: self.labels_used,
+            new_labels: due,
+            labeler_accuracy: (self.labeler_judged > 0)
+                .then(|| self.labeler_agreed as f64 / self.labeler_judged as f64),
+            reward_model_accuracy,
+            reward_model_loss,
+        })
+    }
+
+    /// Writes the reward model's reward for every row of `rollout` into `out`, normalised by
+    /// the running mean and std of its outputs (Christiano et al. normalise the same way), so
+    /// that lambda blends it with the env reward on a known scale, then given the configured
+    /// [`RewardSign`](super::config::RewardSign). Before the first label the model knows nothing, and the reward is 0.
+    pub fn rewards(
+        &mut self,
+        rollout: &RolloutView,
+        out: &mut [f32],
+    ) -> Result<(), PreferenceError> {
+        rollout.check(self.obs_dim, self.action.stored_dim())?;
+        if self.is_potential() {
+            return Err(PreferenceError::BadInput(
+                "a potential reward model's rewards come from potential_rewards".into(),
+            ));
+        }
+        if out.len() != rollout.rows() {
+            return Err(PreferenceError::BadInput(format!(
+                "reward output has {} slots for {} rollout rows",
+                out.len(),
+                rollout.rows()
+            )));
+        }
+        if self.pairs.is_empty() {
+            out.fill(0.0);
+            return Ok(());
+        }
+        let mut features = std::mem::take(&mut self.features);
+        features.clear();
+        let act_dim = rollout.act_dim;
+        for row in 0..rollout.rows() {
+            push_features(
+                &rollout.obs[row * self.obs_dim..(row + 1) * self.obs_dim],
+                &rollout.actions[row * act_dim..(row + 1) * act_dim],
+                self.action,
+                &mut features,
+            );
+        }
+        let raw = self.model.predict(&features);
+        self.features = features;
+        if let Some(row) = raw.iter().position(|r| !r.is_finite()) {
+            return Err(PreferenceError::NonFiniteReward { row });
+        }
+        self.reward_norm.update(&raw);
+        self.reward_norm.normalize(&raw, out);
+        let sign = self.config.reward_sign;
+        out.iter_mut().for_each(|r| *r = sign.apply(*r));
+        Ok(())
+    }
+
+    /// Writes the potential model's shaping term `gamma * h(s') - h(s)` for every row of
+    /// `rollout` into `out`, `h` divided by its std over the labelled states and
+    /// `h(terminal) = 0`. Before the first label the model knows nothing, and the terms are 0.
+    pub fn potential_rewards(
+        &mut self,
+        rollout: &RolloutView,
+        gamma: f64,
+        out: &mut [f32],
+    ) -> Result<(), PreferenceError> {
+        rollout.check(self.obs_dim, self.action.stored_dim())?;
+        if !self.is_potential() {
+            return Err(PreferenceError::BadInput(
+                "potential_rewards needs the potential reward model".into(),
+            ));
+        }
+        let next = rollout.check_next()?;
+        let rows = rollout.rows();
+        if out.len() != rows {
+            return Err(PreferenceError::BadInput(format!(
+                "reward output has {} slots for {rows} rollout rows",
+                out.len()
+            )));
+        }
+        if self.pairs.is_empty() {
+            out.fill(0.0);
+            return Ok(());
+        }
+        // One batch: every stored state, then the states after truncations and the rollout.
+        let d = self.obs_dim;
+        let mut features = std::mem::take(&mut self.features);
+        features.clear();
+        features.extend_from_slice(&rollout.obs[..rows * d]);
+        features.extend_from_slice(next.truncated_obs);
+        features.extend_from_slice(next.last_obs);
+        let h = self.model.predict(&features);
+        self.features = features;
+        if let Some(row) = h.iter().position(|r| !r.is_finite()) {
+            return Err(PreferenceError::NonFiniteReward {
+                row: row.min(rows.saturating_sub(1)),
+            });
+        }
+        let truncated = &h[rows..rows + next.truncated_rows.len()];
+        let last = &h[rows + next.truncated_rows.len()..];
+        let scale = f64::from(self.potential_scale);
+        for (row, o) in out.iter_mut().enumerate() {
+            let after = match rollout.after(&next, row) {
+                After::Terminal => 0.0,
+                After::Truncated(k) => truncated[k],
+                After::Row(r) => h[r],
+                After::Last(env) => last[env],
+            };
+            *o = ((gamma * f64::from(after) - f64::from(h[row])) / scale) as f32;
+        }
+        Ok(())
+    }
+
+    /// This round's `due` queries: uniform pairs, or with disagreement selection the `due`
+    /// of [`DISAGREEMENT_CANDIDATES`] times as many uniform pairs on which the ensemble's
+    /// predicted return differences vary most (uniform until the model has been trained).
+    fn choose_pairs(
+        &mut self,
+        rollout: &RolloutView,
+        segments: &Segments,
+        due: usize,
+    ) -> Vec<(Start, Start)> {
+        let select = self.config.query_selection == QuerySelection::Disagreement
+            && !self.pairs.is_empty()
+            && due > 0;
+        if !select {
+            return (0..due)
+                .map(|_| segments.pick_pair(&mut self.query_rng))
+                .collect();
+        }
+        let candidates: Vec<(Start, Start)> = (0..due * DISAGREEMENT_CANDIDATES)
+            .map(|_| segments.pick_pair(&mut self.query_rng))
+            .collect();
+        let mut features = Vec::new();
+        let mut terminal = Vec::new();
+        for &(a, b) in &candidates {
+            for start in [a, b] {
+                let (f, t) = self.segment_features(rollout, segments, start);
+                features.extend(f);
+                terminal.push(t);
+            }
+        }
+        let members = self.model.member_segment_returns(
+            &features,
+            self.rows_per_segment(segments),
+            &terminal,
+        );
+        let spread = disagreement(&members);
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        // Most disagreement first; ties (and NaN) keep the draw order.
+        order.sort_by(|&i, &j| spread[j].total_cmp(&spread[i]).then(i.cmp(&j)));
+        order.truncate(due);
+        order.into_iter().map(|i| candidates[i]).collect()
+    }
+
+    /// Adds [`TRANSITIONS_PER_ROLLOUT`] random non-terminal transitions of `rollout` to the
+    /// model's smoothness-penalty set (which keeps the [`TRANSITIONS_KEPT`] latest). Expects a
+    /// view that passed [`RolloutView::check_next`].
+    fn keep_transitions(&mut self, rollout: &RolloutView) {
+        let Some(next) = rollout.next else { return };
+        let d = self.obs_dim;
+        let rows = rollout.rows();
+        let mut new = Vec::with_capacity(TRANSITIONS_PER_ROLLOUT.min(rows) * 2 * d);
+        for _ in 0..TRANSITIONS_PER_ROLLOUT.min(rows) {
+            let row = self.transition_rng.below(rows);
+            if let Some(after) = rollout.next_obs(&next, row) {
+                new.extend_from_slice(&rollout.obs[row * d..(row + 1) * d]);
+                new.extend_from_slice(after);
+            }
+        }
+        self.model.add_transitions(&new, TRANSITIONS_KEPT);
+    }
+
+    /// Passes over the labels this round: `epochs`, or more to take at least
+    /// `min_gradient_steps` minibatch steps.
+    fn training_epochs(&self) -> usize {
+        let batches = self.pairs.len().div_ceil(MINIBATCH_PAIRS).max(1);
+        self.config
+            .epochs
+            .max(self.config.min_gradient_steps.div_ceil(batches))
+    }
+
+    /// Rows of reward-model input per segment.
+    fn rows_per_segment(&self, segments: &Segments) -> usize {
+        if self.is_potential() { 2 } else { segments.len }
+    }
+
+    /// The model's input for a segment, and whether it ended in a terminal state: its steps'
+    /// features (step model), or its first state and the state after its last step
+    /// (potential model; zeros for a terminal state, whose potential is 0 anyway).
+    fn segment_features(
+        &self,
+        rollout: &RolloutView,
+        segments: &Segments,
+        start: Start,
+    ) -> (Vec<f32>, bool) {
+        let d = self.obs_dim;
+        if let (Head::Potential(_), Some(next)) = (self.model.head(), rollout.next) {
+            let first = rollout.row(start.0, start.1);
+            let last = rollout.row(start.0, start.1 + segments.len - 1);
+            let mut v = Vec::with_capacity(2 * d);
+            v.extend_from_slice(&rollout.obs[first * d..(first + 1) * d]);
+            return match rollout.next_obs(&next, last) {
+                Some(obs) => {
+                    v.extend_from_slice(obs);
+                    (v, false)
+                }
+                None => {
+                    v.resize(2 * d, 0.0);
+                    (v, true)
+                }
+            };
+        }
+        let mut v = Vec::with_capacity(segments.len * self.model.d_input());
+        let act_dim = rollout.act_dim;
+        for row in segments.rows(rollout, start) {
+            push_features(
+                &rollout.obs[row * d..(row + 1) * d],
+                &rollout.actions[row * act_dim..(row + 1) * act_dim],
+                self.action,
+                &mut v,
+            );
+        }
+        (v, false)
+    }
+
+    /// Std of the potential over the labelled segments' states (terminal ends left out), at
+    /// least a small floor so that a flat model does not blow the rewards up.
+    fn labelled_state_std(&self) -> f32 {
+        let d = self.obs_dim;
+        let mut features = Vec::new();
+        for pair in &self.pairs {
+            for (seg, terminal) in [(&pair.a, pair.terminal[0]), (&pair.b, pair.terminal[1])] {
+                let keep = if terminal { d } else { 2 * d };
+                features.extend_from_slice(&seg[..keep.min(seg.len())]);
+            }
+        }
+        let h = self.model.predict(&features);
+        let n = h.len().max(1) as f64;
+        let mean = h.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+        let var = h
+            .iter()
+            .map(|&x| (f64::from(x) - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        (var.sqrt() as f32).max(1e-3)
+    }
+
+    /// The reward model's agreement with the noiseless teacher on fresh pairs of this
+    /// rollout; `None` if every pair tied.
+    fn held_out_accuracy(&mut self, rollout: &RolloutView, segments: &Segments) -> Option<f64> {
+        let mut labels = Vec::with_capacity(HELD_OUT_PAIRS);
+        let mut features = Vec::new();
+        let mut terminal = Vec::new();
+        for _ in 0..HELD_OUT_PAIRS {
+            let (a, b) = segments.pick_pair(&mut self.held_out_rng);
+            let label = self.oracle.label(
+                &segments.teacher_scores(rollout, a),
+                &segments.teacher_scores(rollout, b),
+            );
+            if matches!(label, Label::First | Label::Second) {
+                labels.push(label);
+                for start in [a, b] {
+                    let (f, t) = self.segment_features(rollout, segments, start);
+                    features.extend(f);
+                    terminal.push(t);
+                }
+            }
+        }
+        if labels.is_empty() {
+            return None;
+        }
+        let sums =
+            self.model
+                .segment_returns(&features, self.rows_per_segment(segments), &terminal);
+        let agreed = labels
+            .iter()
+            .zip(sums.chunks(2))
+            .filter(|(label, s)| match label {
+                Label::First => s[0] > s[1],
+                _ => s[1] > s[0],
+            })
+            .count();
+        Some(agreed as f64 / labels.len() as f64)
+    }
+}
+
+/// Per pair, the std over members of the predicted return difference `R_a - R_b`;
+/// `members[k]` holds member k's returns of the segments a0, b0, a1, b1, ...
+fn disagreement(members: &[Vec<f64>]) -> Vec<f64> {
+    let pairs = members.first().map_or(0, |m| m.len() / 2);
+    let k = members.len().max(1) as f64;
+    (0..pairs)
+        .map(|p| {
+            let diffs: Vec<f64> = members.iter().map(|m| m[2 * p] - m[2 * p + 1]).collect();
+            let mean = diffs.iter().sum::<f64>() / k;
+            (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / k).sqrt()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
