@@ -41,6 +41,11 @@ const FEEDBACK: u32 = 9;
 const PREFERENCE: u32 = 10;
 const FEEDBACK_EPISODES: u32 = 11;
 const ROLLOUT_ENDS: u32 = 12;
+/// Preference mode: the labels' log and the person's queue (JSON; absent in older files).
+const LABELS: u32 = 13;
+/// Preference mode: the partial rollout's episode seeds and actions (JSON; absent in older
+/// files, whose partial rollout then names no segments).
+const ROLLOUT_EPISODES: u32 = 14;
 
 /// Why a checkpoint was rejected.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -237,7 +242,19 @@ fn read_preference(mut r: R<'_>) -> Result<PreferenceState, CheckpointError> {
         potential_scale,
         pairs,
         model,
+        labels: None,
     })
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, CheckpointError> {
+    serde_json::to_vec(value).map_err(|e| CheckpointError::Unsupported(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &'static str,
+) -> Result<T, CheckpointError> {
+    serde_json::from_slice(bytes).map_err(|_| corrupt(what))
 }
 
 impl Trainer {
@@ -346,6 +363,12 @@ impl Trainer {
                 .map_err(|e| CheckpointError::Unsupported(e.to_string()))?;
             if let Some(state) = preference {
                 section(PREFERENCE, &write_preference(&state));
+                if let Some(labels) = &state.labels {
+                    section(LABELS, &json(labels)?);
+                }
+            }
+            if let Some(episodes) = fb.rollout_episodes() {
+                section(ROLLOUT_EPISODES, &json(episodes)?);
             }
             let mut w = W::default();
             w.f64s(&self.recent_ai.iter().copied().collect::<Vec<_>>());
@@ -457,7 +480,8 @@ impl Trainer {
         let mut r = get(ROLLOUT, "rollout")?;
         let b = &mut t.buf;
         let len = r.u64()? as usize;
-        if len >= b.n_steps {
+        // A full rollout is kept while the run waits for a person's first labels.
+        if len > b.n_steps {
             return Err(corrupt("rollout length").into());
         }
         let rows = len * b.n_envs;
@@ -537,7 +561,15 @@ impl Trainer {
             fill_f(&mut b.teacher_scores[..rows], r.f32s()?)?;
             fill_f(&mut b.advice[..rows * b.advice_dim], r.f32s()?)?;
             if fb.is_preference() {
-                let state = read_preference(get(PREFERENCE, "preference state")?)?;
+                let mut state = read_preference(get(PREFERENCE, "preference state")?)?;
+                if let Ok(r) = get(LABELS, "labels") {
+                    state.labels = Some(from_json(r.b, "labels")?);
+                }
+                if let Ok(r) = get(ROLLOUT_EPISODES, "rollout episodes") {
+                    let episodes = from_json(r.b, "rollout episodes")?;
+                    fb.set_rollout_episodes(episodes, n, rows)
+                        .map_err(|e| CheckpointError::Mismatch(e.to_string()))?;
+                }
                 fb.restore_preference(state)
                     .map_err(|e| CheckpointError::Mismatch(e.to_string()))?;
             }

@@ -6,9 +6,11 @@
 //! auto-reset (so the teacher sees the state the step reached); [`FeedbackRun::after_step`]
 //! re-reads the potential of envs that were reset and blends the rewards.
 
+use super::rollout_episodes::RolloutEpisodes;
 use crate::agent::ActionSpec;
 use crate::agent::rollout::RolloutBuffer;
 use crate::env::{Action, Env, Step, VecEnv};
+use crate::feedback::preference::{Answer, AnswerReport, LabelRecord, QueryQueue, ReplayedSegment};
 use crate::feedback::teacher::value_after;
 use crate::feedback::{
     FeedbackConfig, FeedbackMode, NextStates, PreferenceError, PreferenceLearner, PreferenceState,
@@ -56,6 +58,8 @@ pub(crate) struct FeedbackRun {
     potential_terms: Vec<f32>,
     /// What the last preference round did.
     last_round: PreferenceStats,
+    /// Preference mode: which episode each rollout row belongs to.
+    episodes: Option<RolloutEpisodes>,
 }
 
 impl FeedbackRun {
@@ -83,6 +87,9 @@ impl FeedbackRun {
             _ => None,
         };
         let potential = preference.as_ref().is_some_and(|p| p.is_potential());
+        let episodes = preference
+            .is_some()
+            .then(|| RolloutEpisodes::new(action.stored_dim()));
         let mut run = Self {
             potential,
             potential_terms: Vec::new(),
@@ -102,6 +109,7 @@ impl FeedbackRun {
             preference,
             model_reward: vec![0.0; n],
             last_round: PreferenceStats::default(),
+            episodes,
         };
         run.refresh_potentials(env, 0..n);
         Ok(run)
@@ -135,19 +143,15 @@ impl FeedbackRun {
         buf: &mut RolloutBuffer,
         last_obs: &[f32],
         progress: f64,
+        at_step: u64,
     ) -> Result<Vec<f64>, PreferenceError> {
         let Some(pref) = &mut self.preference else {
             return Ok(Vec::new());
         };
         let rows = buf.len * buf.n_envs;
-        let mut view = rollout_view(buf, 0..rows);
-        view.next = Some(NextStates {
-            terminated: &buf.terminated[..rows],
-            truncated_rows: &buf.truncated_rows,
-            truncated_obs: &buf.truncated_obs,
-            last_obs,
-        });
-        self.last_round = pref.after_rollout(&view, progress.clamp(0.0, 1.0))?;
+        let view = full_view(buf, last_obs, self.episodes.as_ref());
+        pref.ask(&view, progress.clamp(0.0, 1.0), at_step)?;
+        self.last_round = pref.learn(&view)?;
         if self.potential {
             self.potential_terms.resize(rows, 0.0);
             pref.potential_rewards(&view, self.gamma, &mut self.potential_terms)?;
@@ -170,10 +174,129 @@ impl FeedbackRun {
         Ok(Vec::new())
     }
 
+    /// Preference mode, the rollout full: asks its queries (once) and returns
+    /// `(answered, needed)` while the run waits for a person's first labels.
+    pub(crate) fn ask(
+        &mut self,
+        buf: &RolloutBuffer,
+        last_obs: &[f32],
+        progress: f64,
+        at_step: u64,
+    ) -> Result<Option<(u64, u64)>, PreferenceError> {
+        let Some(pref) = &mut self.preference else {
+            return Ok(None);
+        };
+        let view = full_view(buf, last_obs, self.episodes.as_ref());
+        pref.ask(&view, progress.clamp(0.0, 1.0), at_step)?;
+        Ok(pref.waiting_for_labels())
+    }
+
+    /// Preference mode: `(answered, needed)` while the run waits for a person's first labels.
+    pub(crate) fn waiting_for_labels(&self) -> Option<(u64, u64)> {
+        self.preference.as_ref()?.waiting_for_labels()
+    }
+
+    /// Preference mode: the queries waiting for a person.
+    pub(crate) fn queue(&self) -> Option<&QueryQueue> {
+        self.preference.as_ref().map(|p| p.queue())
+    }
+
+    /// Preference mode: every label so far.
+    pub(crate) fn label_log(&self) -> &[LabelRecord] {
+        self.preference.as_ref().map_or(&[], |p| p.label_log())
+    }
+
+    /// A person's answer to a waiting query (see [`PreferenceLearner::answer`]).
+    pub(crate) fn answer(
+        &mut self,
+        id: u64,
+        answer: Answer,
+        at_step: u64,
+    ) -> Result<AnswerReport, PreferenceError> {
+        match &mut self.preference {
+            Some(p) => p.answer(id, answer, at_step),
+            None => Err(PreferenceError::BadInput(
+                "this run asks no queries: its feedback mode is not preference".into(),
+            )),
+        }
+    }
+
+    /// A label from elsewhere, its segments replayed (see [`PreferenceLearner::add_label`]).
+    pub(crate) fn add_label(
+        &mut self,
+        record: LabelRecord,
+        left: &ReplayedSegment,
+        right: &ReplayedSegment,
+    ) -> Result<(), PreferenceError> {
+        match &mut self.preference {
+            Some(p) => p.add_label(record, left, right),
+            None => Err(PreferenceError::BadInput(
+                "labels train a reward model only in the preference mode".into(),
+            )),
+        }
+    }
+
+    /// Preference mode: the rollout's episode records, which a checkpoint keeps.
+    pub(crate) fn rollout_episodes(&self) -> Option<&RolloutEpisodes> {
+        self.episodes.as_ref()
+    }
+
+    /// Restores [`FeedbackRun::rollout_episodes`] for a partial rollout of `rows` rows.
+    pub(crate) fn set_rollout_episodes(
+        &mut self,
+        episodes: RolloutEpisodes,
+        n_envs: usize,
+        rows: usize,
+    ) -> Result<(), PreferenceError> {
+        let Some(kept) = &mut self.episodes else {
+            return Err(PreferenceError::BadInput(
+                "rollout episode records for a run without preference feedback".into(),
+            ));
+        };
+        episodes
+            .check(n_envs, rows, kept.width())
+            .map_err(PreferenceError::BadInput)?;
+        *kept = episodes;
+        Ok(())
+    }
+
+    /// Preference mode, at each rollout step before the env steps: records which episode
+    /// each env's row belongs to (`seed` and `step` of env `i`, in order; see
+    /// [`RolloutEpisodes`]). `running` holds each env's episode actions so far.
+    pub(crate) fn record_rows(
+        &mut self,
+        t: usize,
+        running: &[Vec<f32>],
+        mut seed_and_step: impl FnMut(usize) -> (u64, usize),
+    ) {
+        let Some(episodes) = &mut self.episodes else {
+            return;
+        };
+        if t == 0 {
+            episodes.start(running);
+        }
+        for i in 0..running.len() {
+            let (seed, step) = seed_and_step(i);
+            episodes.record_row(seed, step);
+        }
+    }
+
+    /// Preference mode: the action the next recorded row's env was sent.
+    pub(crate) fn record_action(&mut self, action: &[f32]) {
+        if let Some(episodes) = &mut self.episodes {
+            episodes.record_action(action);
+        }
+    }
+
     /// Whether episodes' AI returns are known only after their rollout (a learned potential,
     /// whose terms need the state after each step and a model trained on the rollout).
     pub(crate) fn defers_ai_return(&self) -> bool {
         self.potential
+    }
+
+    /// A person's answers so far.
+    pub(crate) fn labels_you(&self) -> u64 {
+        self.preference.as_ref().map_or(0, |p| p.labels_you())
     }
 
     /// AI labels asked so far.
@@ -352,6 +475,25 @@ impl FeedbackRun {
     }
 }
 
+/// The preference loop's view of the whole rollout, with the states after its rows and,
+/// when recorded, their episodes.
+fn full_view<'a>(
+    buf: &'a RolloutBuffer,
+    last_obs: &'a [f32],
+    episodes: Option<&'a RolloutEpisodes>,
+) -> RolloutView<'a> {
+    let rows = buf.len * buf.n_envs;
+    let mut view = rollout_view(buf, 0..rows);
+    view.next = Some(NextStates {
+        terminated: &buf.terminated[..rows],
+        truncated_rows: &buf.truncated_rows,
+        truncated_obs: &buf.truncated_obs,
+        last_obs,
+    });
+    view.episodes = episodes.map(RolloutEpisodes::view);
+    view
+}
+
 /// The preference loop's view of rows `rows` (whole steps, all envs) of the rollout buffer.
 fn rollout_view(buf: &RolloutBuffer, rows: std::ops::Range<usize>) -> RolloutView<'_> {
     RolloutView {
@@ -365,6 +507,7 @@ fn rollout_view(buf: &RolloutBuffer, rows: std::ops::Range<usize>) -> RolloutVie
         teacher_scores: &buf.teacher_scores[rows.clone()],
         dones: &buf.dones[rows],
         next: None,
+        episodes: None,
     }
 }
 

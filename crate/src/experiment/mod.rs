@@ -6,6 +6,7 @@ pub mod config;
 mod feedback_run;
 pub mod metrics;
 pub mod recording;
+mod rollout_episodes;
 pub mod trainer;
 
 pub use checkpoint::CheckpointError;

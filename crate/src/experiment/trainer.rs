@@ -17,7 +17,9 @@ use crate::agent::ppo::block_on;
 use crate::agent::rollout::RolloutBuffer;
 use crate::agent::{ActionSpec, AgentRng, NonFiniteLoss, Ppo};
 use crate::env::registry::MakeError;
-use crate::env::{EnvError, EnvOptions, Space, VecEnv};
+use crate::env::{Action, Env, EnvError, EnvOptions, Space, VecEnv};
+use crate::feedback::labels_file::LabelsFile;
+use crate::feedback::preference::{Answer, AnswerReport, QueryQueue, ReplayedSegment, SegmentRef};
 use crate::feedback::teacher::learned::{LearnedTeacher, LearnedTeacherConfig};
 use crate::feedback::{FeedbackMode, Teacher, TeacherError};
 use burn::tensor::Device;
@@ -54,6 +56,9 @@ pub struct SliceReport {
     pub updates: u64,
     /// The run reached its total steps.
     pub finished: bool,
+    /// The run waits for a person's first labels, `(answered, needed)`: the rollout is
+    /// full and its PPO update follows once they are in (see [`Trainer::answer`]).
+    pub waiting_for_labels: Option<(u64, u64)>,
 }
 
 pub struct Trainer {
@@ -340,6 +345,87 @@ impl Trainer {
         self.feedback.as_ref().map_or(0, |fb| fb.labels_used())
     }
 
+    /// A person's answers so far (skips included; preference mode).
+    pub fn labels_you(&self) -> u64 {
+        self.feedback.as_ref().map_or(0, |fb| fb.labels_you())
+    }
+
+    /// Preference mode with labels from a person: the queries waiting for them.
+    pub fn queue(&self) -> Option<&QueryQueue> {
+        self.feedback.as_ref()?.queue()
+    }
+
+    /// `(answered, needed)` while the run waits for a person's first labels.
+    pub fn waiting_for_labels(&self) -> Option<(u64, u64)> {
+        self.feedback.as_ref()?.waiting_for_labels()
+    }
+
+    /// A person's answer to the waiting query `id`: it joins the reward model's labels at
+    /// once, and the model trains on it at the next round. Answers are applied in the order
+    /// given; an id that is not waiting (answered, dropped, or of another run) is refused
+    /// and changes nothing.
+    pub fn answer(&mut self, id: u64, answer: Answer) -> Result<AnswerReport, TrainError> {
+        let at_step = self.env_steps;
+        match &mut self.feedback {
+            Some(fb) => Ok(fb.answer(id, answer, at_step)?),
+            None => Err(TrainError::Feedback(
+                "this run has no feedback, so it asks no queries".into(),
+            )),
+        }
+    }
+
+    /// Every label of the run so far, as a labels file keeps them.
+    pub fn labels_file(&self) -> LabelsFile {
+        let log = self.feedback.as_ref().map(|fb| fb.label_log().to_vec());
+        LabelsFile::new(&self.config.env_id, log.unwrap_or_default())
+    }
+
+    /// Adds the labels of `file` (given to another run, or by a person elsewhere) to this
+    /// preference run: each segment is replayed from its seed and actions in a fresh env of
+    /// the run's id, read as the network reads it now (observations normalised with the
+    /// run's current statistics), and the reward model trains on them at its next round.
+    /// Returns the labels added; on an error none is.
+    pub fn import_labels(&mut self, file: &LabelsFile) -> Result<usize, TrainError> {
+        let bad = |msg: String| TrainError::Feedback(format!("labels file: {msg}"));
+        if file.env_id != self.config.env_id {
+            return Err(bad(format!(
+                "its labels are of {:?}, this run trains {}",
+                file.env_id.chars().take(80).collect::<String>(),
+                self.config.env_id
+            )));
+        }
+        if !self.feedback.as_ref().is_some_and(|fb| fb.is_preference()) {
+            return Err(bad(
+                "labels train a reward model only in the preference mode".into(),
+            ));
+        }
+        let mut env = crate::env::registry::make(&self.config.env_id)?;
+        let mut replayed = Vec::with_capacity(file.labels.len());
+        for (k, record) in file.labels.iter().enumerate() {
+            let mut pair = Vec::with_capacity(2);
+            for seg in [&record.left, &record.right] {
+                let segment = replay_segment(env.as_mut(), seg, self.norm.as_ref())
+                    .map_err(|why| bad(format!("label {k}: {why}")))?;
+                pair.push(segment);
+            }
+            replayed.push(pair);
+        }
+        // Checked on a copy first, so that a file refused half-way changes nothing.
+        let Some(fb) = &mut self.feedback else {
+            return Ok(0);
+        };
+        let before = fb.preference_state()?;
+        for (k, (record, pair)) in file.labels.iter().zip(&replayed).enumerate() {
+            if let Err(e) = fb.add_label(record.clone(), &pair[0], &pair[1]) {
+                if let Some(state) = before {
+                    fb.restore_preference(state)?;
+                }
+                return Err(bad(format!("label {k}: {e}")));
+            }
+        }
+        Ok(file.labels.len())
+    }
+
     /// Takes the metrics queued since the last call.
     pub fn drain_metrics(&mut self) -> Vec<Metric> {
         std::mem::take(&mut self.metrics)
@@ -362,13 +448,20 @@ impl Trainer {
         max_env_steps: u64,
     ) -> Result<SliceReport, TrainError> {
         let mut report = SliceReport::default();
-        while report.env_steps < max_env_steps && !self.is_finished() {
-            self.rollout_step().await?;
-            report.env_steps += self.config.n_envs as u64;
+        loop {
             if self.buf.is_full() {
+                report.waiting_for_labels = self.ask_labels()?;
+                if report.waiting_for_labels.is_some() {
+                    break;
+                }
                 self.update().await?;
                 report.updates += 1;
             }
+            if report.env_steps >= max_env_steps || self.is_finished() {
+                break;
+            }
+            self.rollout_step().await?;
+            report.env_steps += self.config.n_envs as u64;
         }
         report.finished = self.is_finished();
         if report.finished {
@@ -381,12 +474,47 @@ impl Trainer {
         Ok(report)
     }
 
-    /// Runs to the configured total steps.
+    /// Runs to the configured total steps. A run that waits for a person's labels, with
+    /// none to come, is an error.
     pub fn run(&mut self) -> Result<(), TrainError> {
         while !self.is_finished() {
-            self.step_slice(u64::MAX)?;
+            let report = self.step_slice(u64::MAX)?;
+            if let Some((answered, needed)) = report.waiting_for_labels {
+                return Err(TrainError::Feedback(format!(
+                    "the run waits for your first labels ({answered} of {needed}) and nothing \
+                     here can give them: bring them in a labels file, or label with the AI"
+                )));
+            }
         }
         Ok(())
+    }
+
+    /// Preference mode, the rollout full: asks its queries (once) and returns
+    /// `(answered, needed)` while the run waits for a person's first labels.
+    fn ask_labels(&mut self) -> Result<Option<(u64, u64)>, TrainError> {
+        if !self.feedback.as_ref().is_some_and(|fb| fb.is_preference()) {
+            return Ok(None);
+        }
+        let last_obs = self.last_network_obs();
+        let (progress, at_step) = (self.progress(), self.env_steps);
+        let Some(fb) = &mut self.feedback else {
+            return Ok(None);
+        };
+        Ok(fb.ask(&self.buf, &last_obs, progress, at_step)?)
+    }
+
+    /// The network's input for each env's current observation.
+    fn last_network_obs(&self) -> Vec<f32> {
+        let mut last_obs = self.env.obs.clone();
+        if let Some(norm) = &self.norm {
+            norm.normalize(&self.env.obs, &mut last_obs);
+        }
+        last_obs
+    }
+
+    /// The share of the run done.
+    fn progress(&self) -> f64 {
+        self.env_steps as f64 / self.config.total_steps as f64
     }
 
     async fn rollout_step(&mut self) -> Result<(), TrainError> {
@@ -437,6 +565,12 @@ impl Trainer {
                 let vd = self.buf.advice_dim;
                 let advice = (vd > 0).then(|| &mut self.buf.advice[rows.start * vd..rows.end * vd]);
                 fb.before_step(&self.env, advice);
+                let (env, running) = (&self.env, &self.episode_actions);
+                let width = self.action.stored_dim().max(1);
+                fb.record_rows(t, running, |i| {
+                    let seed = env.seed_of_episode(i, env.episode_index(i));
+                    (seed.unwrap_or(0), running[i].len() / width)
+                });
                 fb.model_rewards(&self.buf, t)?;
                 let observe: &mut crate::env::vec_env::StepObserver<'_> =
                     &mut |i, a, env, obs, s| fb.observe(i, a, env, obs, s);
@@ -473,6 +607,9 @@ impl Trainer {
                 ActionSpec::Continuous { dim } => &self.env_actions[i * dim..(i + 1) * dim],
             };
             self.episode_actions[i].extend_from_slice(a);
+            if let Some(fb) = &mut self.feedback {
+                fb.record_action(a);
+            }
             if done {
                 if self.env.truncated[i] && !self.env.terminated[i] {
                     self.truncated_rows.push(row);
@@ -577,13 +714,11 @@ impl Trainer {
     }
 
     async fn update(&mut self) -> Result<(), TrainError> {
-        let mut last_obs = self.env.obs.clone();
-        if let Some(norm) = &self.norm {
-            norm.normalize(&self.env.obs, &mut last_obs);
-        }
+        let last_obs = self.last_network_obs();
+        let progress = self.progress();
         if let Some(fb) = &mut self.feedback {
-            let progress = self.env_steps as f64 / self.config.total_steps as f64;
-            let ai_returns = fb.after_rollout(&mut self.buf, &last_obs, progress)?;
+            let ai_returns =
+                fb.after_rollout(&mut self.buf, &last_obs, progress, self.env_steps)?;
             // The rollout's ended episodes, in the order they ended, now with their AI return.
             let pending = std::mem::take(&mut self.pending_episodes);
             debug_assert_eq!(pending.len(), ai_returns.len());
@@ -670,5 +805,79 @@ impl Trainer {
 
     pub(crate) fn refresh_policy(&mut self) {
         self.ppo.refresh_policy();
+    }
+}
+
+/// Replays `seg` in `env` from its seed: the network's observation before each of its steps
+/// (normalised by `norm` where the run normalises), its actions, and the observation after
+/// its last step (`None` when that step ended the episode in a terminal state).
+fn replay_segment(
+    env: &mut dyn Env,
+    seg: &SegmentRef,
+    norm: Option<&RunningNorm>,
+) -> Result<ReplayedSegment, String> {
+    let spec = env.spec();
+    let discrete = spec.action_space.n();
+    let width = if discrete.is_some() {
+        1
+    } else {
+        spec.action_space.flat_dim()
+    };
+    let d = spec.observation_space.flat_dim();
+    let end = seg.start + seg.len;
+    if seg.actions.len() != end * width {
+        return Err(format!(
+            "a segment ending at step {end} needs {} action floats, it has {}",
+            end * width,
+            seg.actions.len()
+        ));
+    }
+    let mut obs = vec![0.0; d];
+    let mut net = vec![0.0; d];
+    env.reset(Some(seg.seed), &mut obs);
+    let mut out = ReplayedSegment {
+        obs: Vec::with_capacity(seg.len * d),
+        actions: Vec::with_capacity(seg.len * width),
+        next_obs: None,
+    };
+    for (t, a) in seg.actions.chunks_exact(width).enumerate() {
+        let action = match discrete {
+            Some(n) => {
+                let i = a[0];
+                if !(i >= 0.0 && i.fract() == 0.0 && (i as usize) < n) {
+                    return Err(format!("step {t}: action {i} is not one of the env's {n}"));
+                }
+                Action::Discrete(i as usize)
+            }
+            None => Action::Continuous(a),
+        };
+        if t >= seg.start {
+            network_input(&obs, norm, &mut net);
+            out.obs.extend_from_slice(&net);
+            out.actions.extend_from_slice(a);
+        }
+        let step = env.step(action, &mut obs).map_err(|e| e.to_string())?;
+        let done = step.terminated || step.truncated;
+        if t + 1 == end {
+            if !step.terminated {
+                network_input(&obs, norm, &mut net);
+                out.next_obs = Some(net.clone());
+            }
+        } else if done {
+            return Err(format!(
+                "its episode ended at step {}, before the segment's end at {end}: the \
+                 segment is not of this env",
+                t + 1
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// What the network reads for an env observation.
+fn network_input(obs: &[f32], norm: Option<&RunningNorm>, out: &mut [f32]) {
+    match norm {
+        Some(norm) => norm.normalize(obs, out),
+        None => out.copy_from_slice(obs),
     }
 }

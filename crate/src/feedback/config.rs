@@ -225,6 +225,52 @@ impl QuerySelection {
     }
 }
 
+/// Who answers the preference mode's queries: the AI labeler (RLAIF), a person (RLHF), or
+/// both, each label keeping its source.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelSource {
+    /// The AI labeler answers every query at once.
+    #[default]
+    Ai,
+    /// A person answers: the run's queries wait in a bounded queue, and the run waits for
+    /// the first round's answers before PPO trains on the reward model (rl-teacher's loop).
+    /// Natively the person's labels come from a labels file.
+    You,
+    /// The AI labeler answers every query within the budget, and the same pairs wait for a
+    /// person too; their answers are added as labels of their own.
+    Both,
+}
+
+impl LabelSource {
+    pub const ALL: [LabelSource; 3] = [LabelSource::Ai, LabelSource::You, LabelSource::Both];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LabelSource::Ai => "ai",
+            LabelSource::You => "you",
+            LabelSource::Both => "both",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| format!("unknown label source {name:?}: expected ai, you or both"))
+    }
+
+    /// Whether the AI labeler answers the queries.
+    pub fn asks_ai(self) -> bool {
+        self != LabelSource::You
+    }
+
+    /// Whether the queries wait for a person.
+    pub fn asks_person(self) -> bool {
+        self != LabelSource::Ai
+    }
+}
+
 /// The sign PPO sees on the learned reward. A reward that is positive everywhere pays the
 /// agent to make episodes long, a negative one to end them: which is right depends on how
 /// the env's episodes end (the survival and termination biases of GAIL-style rewards).
@@ -364,6 +410,8 @@ pub struct PreferenceConfig {
     /// penalty carries what the labels teach along the agent's own trajectories; the
     /// transitions cost no labels.
     pub smoothness: f64,
+    /// Who answers the queries (see [`LabelSource`]).
+    pub label_source: LabelSource,
 }
 
 impl Default for PreferenceConfig {
@@ -384,6 +432,7 @@ impl Default for PreferenceConfig {
             min_gradient_steps: 0,
             label_noise: 0.0,
             smoothness: 0.0,
+            label_source: LabelSource::Ai,
         }
     }
 }

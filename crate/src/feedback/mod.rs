@@ -26,16 +26,18 @@
 pub mod config;
 pub mod demos;
 pub mod labeler;
+pub mod labels_file;
 pub mod preference;
 pub mod reward_model;
 pub mod teacher;
 
 pub use config::{
-    FeedbackConfig, FeedbackMode, LabelerConfig, LambdaSchedule, PreferenceConfig, RewardModelKind,
-    RewardSign,
+    FeedbackConfig, FeedbackMode, LabelSource, LabelerConfig, LambdaSchedule, PreferenceConfig,
+    RewardModelKind, RewardSign,
 };
 pub use labeler::{Label, Labeler};
 pub use preference::{
-    NextStates, PreferenceError, PreferenceLearner, PreferenceState, PreferenceStats, RolloutView,
+    EpisodeRefs, NextStates, PreferenceError, PreferenceLearner, PreferenceState, PreferenceStats,
+    RolloutView,
 };
 pub use teacher::{Teacher, TeacherError, TeacherView};

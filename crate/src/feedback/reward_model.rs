@@ -155,7 +155,7 @@ pub fn robust_bradley_terry_loss(
 }
 
 /// A labelled pair of equally long segments, as reward-model features.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LabelledPair {
     /// Rows per segment: its steps ([`Head::Step`]) or 2 ([`Head::Potential`]).
     pub len: usize,

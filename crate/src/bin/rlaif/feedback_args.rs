@@ -1,7 +1,9 @@
 //! The AI-feedback flags shared by `train` and `sweep`; each overrides the preset's value.
 
 use clap::Args;
-use rlaif::feedback::config::{QuerySchedule, QuerySelection, RewardModelKind, RewardSign};
+use rlaif::feedback::config::{
+    LabelSource, QuerySchedule, QuerySelection, RewardModelKind, RewardSign,
+};
 use rlaif::feedback::{FeedbackConfig, FeedbackMode, LambdaSchedule};
 
 #[derive(Args, Clone, Debug, Default)]
@@ -17,6 +19,11 @@ pub struct FeedbackArgs {
     /// constant, or linear:FLOOR:STEPS (decays lambda to FLOOR over STEPS env steps).
     #[arg(long)]
     pub lambda_schedule: Option<String>,
+    /// Preference mode: who answers the queries: ai (the AI labeler), you (a person; here
+    /// their labels come from --labels FILE), or both (the AI's within the budget, plus
+    /// yours).
+    #[arg(long)]
+    pub labels_from: Option<String>,
     /// Preference mode: total AI labels for the run.
     #[arg(long)]
     pub label_budget: Option<u64>,
@@ -94,6 +101,9 @@ impl FeedbackArgs {
             config.schedule = LambdaSchedule::parse(s)?;
         }
         let p = &mut config.preference;
+        if let Some(x) = &self.labels_from {
+            p.label_source = LabelSource::parse(x)?;
+        }
         if let Some(x) = self.label_budget {
             p.label_budget = x;
         }

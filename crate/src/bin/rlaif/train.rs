@@ -6,6 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rlaif::backend::{self, BackendChoice};
 use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Trainer};
+use rlaif::feedback::labels_file::LabelsFile;
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
@@ -39,6 +40,14 @@ pub struct TrainArgs {
     /// --steps, which extends the run).
     #[arg(long)]
     resume: Option<String>,
+    /// Preference mode: add the labels of this labels file (exported by the page or by
+    /// --labels-out) before training; the reward model learns from them first.
+    #[arg(long)]
+    labels: Option<String>,
+    /// Preference mode: write every label of the run, with its segments, to this labels file
+    /// at the end.
+    #[arg(long)]
+    labels_out: Option<String>,
     /// Print a JSON summary on stdout and no progress bar.
     #[arg(long)]
     json: bool,
@@ -113,6 +122,13 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         }
         None => make_trainer(config, &selected.device)?,
     };
+    if let Some(path) = &args.labels {
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let labels = LabelsFile::read(file).map_err(|e| format!("{path}: {e}"))?;
+        trainer
+            .import_labels(&labels)
+            .map_err(|e| format!("{path}: {e}"))?;
+    }
     let train_start = Instant::now();
     trainer.set_clock(move || train_start.elapsed().as_secs_f64());
 
@@ -157,13 +173,22 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             ));
         }
         bar.set_position(trainer.env_steps());
-        result.map_err(|e| e.to_string())?;
+        if let Some((answered, needed)) = result.map_err(|e| e.to_string())?.waiting_for_labels {
+            return Err(format!(
+                "the run waits for your first labels ({answered} of {needed}): give them with \
+                 --labels FILE (a labels file exported by the page), or use --labels-from ai"
+            ));
+        }
     }
     bar.finish_and_clear();
     let wall = train_start.elapsed().as_secs_f64();
     if let Some(path) = &args.checkpoint {
         let bytes = trainer.checkpoint().map_err(|e| e.to_string())?;
         std::fs::write(path, bytes).map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
+    if let Some(path) = &args.labels_out {
+        std::fs::write(path, trainer.labels_file().to_json())
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
     }
     let final_mean = trainer.mean_return();
     let solved = match (trainer.reward_threshold(), final_mean) {
@@ -190,6 +215,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             "lambda": with_feedback.then_some(feedback.lambda),
             "lambda_schedule": with_feedback.then(|| feedback.schedule.to_text()),
             "labels_used": trainer.labels_used(),
+            "labels_you": trainer.labels_you(),
             "reward_model": (feedback.mode == rlaif::feedback::FeedbackMode::Preference)
                 .then(|| feedback.preference.reward_model.name()),
             "final_mean_ai_return": trainer.mean_ai_return(),

@@ -12,8 +12,8 @@
 //! the cost of a skip threshold visible, as in B-Pref.
 
 use super::config::{
-    DISAGREEMENT_CANDIDATES, LabelerConfig, PreferenceConfig, QuerySchedule, QuerySelection,
-    RewardModelKind,
+    DISAGREEMENT_CANDIDATES, LabelSource, LabelerConfig, PreferenceConfig, QuerySchedule,
+    QuerySelection, RewardModelKind,
 };
 use super::labeler::{Label, Labeler};
 use super::reward_model::{
@@ -24,14 +24,16 @@ use crate::agent::ActionSpec;
 use crate::agent::normalize::RunningNorm;
 use crate::agent::rng::{AgentRng, mix_seed};
 
+mod queue;
 mod rollout_view;
 mod segments;
 mod state;
 
+pub use queue::{Answer, LabelOrigin, LabelRecord, QUEUE_CAPACITY, Query, QueryQueue, SegmentRef};
 use rollout_view::After;
-pub use rollout_view::{NextStates, RolloutView};
+pub use rollout_view::{EpisodeRefs, NextStates, RolloutView};
 use segments::{Segments, Start};
-pub use state::PreferenceState;
+pub use state::{LabelsState, PreferenceState};
 
 /// Held-out pairs per rollout on which the reward model's accuracy is measured.
 pub const HELD_OUT_PAIRS: usize = 64;
@@ -79,6 +81,42 @@ pub struct PreferenceStats {
     pub reward_model_accuracy: Option<f64>,
     /// Mean Bradley-Terry loss of the last training pass, when the model trained this round.
     pub reward_model_loss: Option<f32>,
+    /// A person's answers over the run (skips included).
+    pub labels_you: u64,
+    /// Queries waiting for a person.
+    pub queue: usize,
+    /// Share of the person's labels that the AI labeler gave too, over pairs both judged
+    /// (skips left out); `None` before any.
+    pub you_vs_ai: Option<f64>,
+    /// Share of the person's labels (left or right) that the reward model, as it was when
+    /// the pair was asked, ordered the same way; `None` before any.
+    pub you_vs_model: Option<f64>,
+}
+
+impl ReplayedSegment {
+    /// Steps in the segment, for observations of `obs_dim` floats.
+    pub fn len(&self, obs_dim: usize) -> usize {
+        self.obs.len().checked_div(obs_dim).unwrap_or(0)
+    }
+}
+
+/// What answering a query returns: what the AI and the reward model said of the same pair.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AnswerReport {
+    pub ai: Answer,
+    /// The reward model's `P(left > right)` when the pair was asked.
+    pub model: Option<f64>,
+}
+
+/// A segment replayed from its [`SegmentRef`], as the reward model reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplayedSegment {
+    /// The network's observation before each step, `[len, obs_dim]`.
+    pub obs: Vec<f32>,
+    /// The actions as stored for the policy, `[len, act_dim]`.
+    pub actions: Vec<f32>,
+    /// The network's observation after the last step; `None` when it was terminal.
+    pub next_obs: Option<Vec<f32>>,
 }
 
 /// The preference mode's state over a run: labeler, labels, reward model, reward statistics.
@@ -105,6 +143,25 @@ pub struct PreferenceLearner {
     /// Potential model: the std of `h` over the labelled segments' states, which the
     /// potential is divided by so that lambda weighs it on a known scale.
     potential_scale: f32,
+    /// Queries waiting for a person.
+    queue: QueryQueue,
+    /// Every label given, with its segments and source, for a labels file.
+    log: Vec<LabelRecord>,
+    /// This rollout's queries are asked (see [`PreferenceLearner::ask`]).
+    asked: bool,
+    /// Queries asked in the last round.
+    last_due: usize,
+    /// Labels added since the model last trained.
+    untrained: usize,
+    /// The model has trained at least once.
+    trained: bool,
+    /// A person's answers so far (skips included).
+    labels_you: u64,
+    /// Labels from a person: the first round's queries, which the run waits for.
+    first_round: Option<u64>,
+    /// The person against the AI labeler and against the reward model: (agreed, compared).
+    you_vs_ai: (u64, u64),
+    you_vs_model: (u64, u64),
 }
 
 impl PreferenceLearner {
@@ -160,7 +217,184 @@ impl PreferenceLearner {
             reward_norm: RunningNorm::new(1, REWARD_CLIP),
             features: Vec::new(),
             potential_scale: 1.0,
+            queue: QueryQueue::new(
+                QUEUE_CAPACITY.max(pref.initial_labels.unwrap_or(0).max(pref.labels_per_update)),
+            ),
+            log: Vec::new(),
+            asked: false,
+            last_due: 0,
+            untrained: 0,
+            trained: false,
+            labels_you: 0,
+            first_round: None,
+            you_vs_ai: (0, 0),
+            you_vs_model: (0, 0),
         })
+    }
+
+    /// Queries waiting for a person, oldest first.
+    pub fn queue(&self) -> &QueryQueue {
+        &self.queue
+    }
+
+    /// Every label so far, in the order given.
+    pub fn label_log(&self) -> &[LabelRecord] {
+        &self.log
+    }
+
+    /// A person's answers so far (skips included).
+    pub fn labels_you(&self) -> u64 {
+        self.labels_you
+    }
+
+    /// With labels from a person only: `(given, needed)` while the run waits for the first
+    /// round's answers (or labels from a file) before PPO may train on the reward model.
+    pub fn waiting_for_labels(&self) -> Option<(u64, u64)> {
+        if self.config.label_source != LabelSource::You {
+            return None;
+        }
+        // Labels brought from a file count as much as answers.
+        let given = self.log.len() as u64;
+        let needed = self.first_round?;
+        (given < needed).then_some((given, needed))
+    }
+
+    /// Queries asked of the budget: the AI's, or with a person only, theirs answered and
+    /// waiting.
+    fn spent(&self) -> u64 {
+        match self.config.label_source {
+            LabelSource::You => self.labels_you + self.queue.len() as u64,
+            _ => self.labels_used,
+        }
+    }
+
+    /// The person's answer to the waiting query `id`, at the run's `at_step`: it enters the
+    /// reward model's training set at once (the model trains on its next round). An id
+    /// that is not waiting (answered, dropped, or of another run) is refused and changes
+    /// nothing.
+    pub fn answer(
+        &mut self,
+        id: u64,
+        answer: Answer,
+        at_step: u64,
+    ) -> Result<AnswerReport, PreferenceError> {
+        let Some(query) = self.queue.take(id) else {
+            return Err(PreferenceError::BadInput(format!(
+                "query {id} is not waiting: it was answered already, dropped from a full queue, \
+                 or asked by another run"
+            )));
+        };
+        self.labels_you += 1;
+        if answer != Answer::Skip && query.ai != Answer::Skip {
+            self.you_vs_ai.1 += 1;
+            self.you_vs_ai.0 += u64::from(answer == query.ai);
+        }
+        if let (Some(p), Answer::Left | Answer::Right) = (query.model, answer) {
+            self.you_vs_model.1 += 1;
+            self.you_vs_model.0 += u64::from((p > 0.5) == (answer == Answer::Left));
+        }
+        let report = AnswerReport {
+            ai: query.ai,
+            model: query.model,
+        };
+        if let Some(target) = answer.label().target() {
+            let mut pair = query.pair;
+            pair.target = target;
+            self.pairs.push(pair);
+            self.untrained += 1;
+        }
+        self.log.push(LabelRecord {
+            left: query.left,
+            right: query.right,
+            answer,
+            source: LabelOrigin::You,
+            at_step,
+        });
+        Ok(report)
+    }
+
+    /// Adds a label given elsewhere (a labels file), its segments replayed; counted as its
+    /// source's. The model trains on it at its next round.
+    pub fn add_label(
+        &mut self,
+        record: LabelRecord,
+        left: &ReplayedSegment,
+        right: &ReplayedSegment,
+    ) -> Result<(), PreferenceError> {
+        let rows = if self.is_potential() {
+            2
+        } else {
+            left.len(self.obs_dim)
+        };
+        let (fa, ta) = self.replayed_features(left)?;
+        let (fb, tb) = self.replayed_features(right)?;
+        if let Some(first) = self.pairs.first()
+            && first.len != rows
+        {
+            return Err(PreferenceError::BadInput(format!(
+                "a label's segments have {rows} steps, the run's labels {}",
+                first.len
+            )));
+        }
+        match record.source {
+            LabelOrigin::Ai => self.labels_used += 1,
+            LabelOrigin::You => self.labels_you += 1,
+        }
+        if let Some(target) = record.answer.label().target() {
+            self.pairs.push(LabelledPair {
+                len: rows,
+                a: fa,
+                b: fb,
+                target,
+                terminal: [ta, tb],
+            });
+            self.untrained += 1;
+        }
+        self.log.push(record);
+        Ok(())
+    }
+
+    /// The model's input for a replayed segment (see [`PreferenceLearner::segment_features`]).
+    fn replayed_features(
+        &self,
+        segment: &ReplayedSegment,
+    ) -> Result<(Vec<f32>, bool), PreferenceError> {
+        let d = self.obs_dim;
+        let a = self.action.stored_dim();
+        let len = segment.len(d);
+        let next_ok = segment.next_obs.as_ref().is_none_or(|o| o.len() == d);
+        if len == 0 || segment.obs.len() != len * d || segment.actions.len() != len * a || !next_ok
+        {
+            return Err(PreferenceError::BadInput(format!(
+                "a replayed segment has {} observation and {} action floats, which is no whole \
+                 number of steps of {d} and {a}",
+                segment.obs.len(),
+                segment.actions.len()
+            )));
+        }
+        if self.is_potential() {
+            let mut v = Vec::with_capacity(2 * d);
+            v.extend_from_slice(&segment.obs[..d]);
+            return Ok(match &segment.next_obs {
+                Some(obs) => {
+                    v.extend_from_slice(obs);
+                    (v, false)
+                }
+                None => {
+                    v.resize(2 * d, 0.0);
+                    (v, true)
+                }
+            });
+        }
+        let mut v = Vec::with_capacity(len * self.model.d_input());
+        for (obs, act) in segment
+            .obs
+            .chunks_exact(d)
+            .zip(segment.actions.chunks_exact(a))
+        {
+            push_features(obs, act, self.action, &mut v);
+        }
+        Ok((v, false))
     }
 
     pub fn labels_used(&self) -> u64 {
@@ -180,7 +414,7 @@ impl PreferenceLearner {
     /// Queries to ask this round, `progress` being the share of the run done, in `[0, 1]`.
     pub fn queries_due(&self, progress: f64) -> usize {
         let per_update = match self.config.initial_labels {
-            Some(first) if self.labels_used == 0 => first,
+            Some(first) if self.spent() == 0 => first,
             _ => self.config.labels_per_update,
         };
         let due = match self.config.query_schedule {
@@ -190,19 +424,31 @@ impl PreferenceLearner {
                 ((per_update as f64 * (1.0 - progress)).round() as usize).max(1)
             }
         };
-        let left = self.config.label_budget.saturating_sub(self.labels_used);
+        let left = self.config.label_budget.saturating_sub(self.spent());
         due.min(usize::try_from(left).unwrap_or(usize::MAX))
     }
 
-    /// Asks this round's queries on `rollout` (pairs of equally long segments within one
-    /// env's column, never crossing an episode's end), then trains the reward model for
-    /// `epochs` passes over every label so far. With no new label the model stays as it is,
-    /// so once the budget is spent PPO sees a fixed reward.
+    /// Asks this round's queries on `rollout` and trains the reward model on every label so
+    /// far ([`PreferenceLearner::ask`], then [`PreferenceLearner::learn`]).
     pub fn after_rollout(
         &mut self,
         rollout: &RolloutView,
         progress: f64,
     ) -> Result<PreferenceStats, PreferenceError> {
+        self.ask(rollout, progress, 0)?;
+        self.learn(rollout)
+    }
+
+    /// Asks this round's queries on `rollout`, once per rollout (pairs of equally long
+    /// segments within one env's column, never crossing an episode's end): the AI labeler
+    /// answers at once, and with labels from a person the pairs wait in the queue, asked at
+    /// the run's `at_step`. `progress` is the share of the run done, in `[0, 1]`.
+    pub fn ask(
+        &mut self,
+        rollout: &RolloutView,
+        progress: f64,
+        at_step: u64,
+    ) -> Result<(), PreferenceError> {
         rollout.check(self.obs_dim, self.action.stored_dim())?;
         if self.is_potential() {
             rollout.check_next()?;
@@ -212,6 +458,9 @@ impl PreferenceLearner {
                 "run progress must be in [0, 1], got {progress}"
             )));
         }
+        if self.asked {
+            return Ok(());
+        }
         if let Some((row, &score)) = rollout
             .teacher_scores
             .iter()
@@ -220,19 +469,66 @@ impl PreferenceLearner {
         {
             return Err(PreferenceError::NonFiniteScore { row, score });
         }
+        let source = self.config.label_source;
+        if source.asks_person() && rollout.episodes.is_none() {
+            return Err(PreferenceError::BadInput(
+                "a person's queries need the rollout's episodes, to show their segments".into(),
+            ));
+        }
         let segments = Segments::find(rollout.dones, rollout.n_envs, self.config.segment_len);
         let due = if segments.starts.len() >= 2 {
             self.queries_due(progress)
         } else {
             0
         };
-        let mut learned = 0;
+        let rows = self.rows_per_segment(&segments);
         for (a, b) in self.choose_pairs(rollout, &segments, due) {
             let label = self.labeler.label(
                 &segments.teacher_scores(rollout, a),
                 &segments.teacher_scores(rollout, b),
             );
+            let refs = rollout
+                .segment_ref(a.0, a.1, segments.len)
+                .zip(rollout.segment_ref(b.0, b.1, segments.len));
+            let (fa, ta) = self.segment_features(rollout, &segments, a);
+            let (fb, tb) = self.segment_features(rollout, &segments, b);
+            let pair = LabelledPair {
+                len: rows,
+                a: fa,
+                b: fb,
+                target: 0.5,
+                terminal: [ta, tb],
+            };
+            if source.asks_person() {
+                let Some((left, right)) = refs.clone() else {
+                    return Err(PreferenceError::BadInput(
+                        "a queried segment's episode is not in the rollout's records".into(),
+                    ));
+                };
+                let model = self.model_preference(&pair);
+                self.queue.push(Query {
+                    id: 0,
+                    left,
+                    right,
+                    ai: Answer::from_label(label),
+                    model,
+                    asked_at: at_step,
+                    pair: pair.clone(),
+                });
+            }
+            if !source.asks_ai() {
+                continue;
+            }
             self.labels_used += 1;
+            if let Some((left, right)) = refs {
+                self.log.push(LabelRecord {
+                    left,
+                    right,
+                    answer: Answer::from_label(label),
+                    source: LabelOrigin::Ai,
+                    at_step,
+                });
+            }
             let Some(target) = label.target() else {
                 continue;
             };
@@ -244,26 +540,38 @@ impl PreferenceLearner {
                     || (label == Label::Second && env_b > env_a);
                 self.labeler_agreed += u64::from(agrees);
             }
-            let (fa, ta) = self.segment_features(rollout, &segments, a);
-            let (fb, tb) = self.segment_features(rollout, &segments, b);
-            let pair = LabelledPair {
-                len: self.rows_per_segment(&segments),
-                a: fa,
-                b: fb,
-                target,
-                terminal: [ta, tb],
-            };
-            self.pairs.push(pair);
-            learned += 1;
+            self.pairs.push(LabelledPair { target, ..pair });
+            self.untrained += 1;
         }
-        if learned > 0 && self.is_potential() && self.config.smoothness > 0.0 {
+        if source == LabelSource::You && self.first_round.is_none() && due > 0 {
+            self.first_round = Some(due as u64);
+        }
+        self.last_due = due;
+        self.asked = true;
+        Ok(())
+    }
+
+    /// Trains the reward model on every label so far when labels came since it last
+    /// trained (`epochs` passes; with none it stays as it is, so once the budget is spent
+    /// PPO sees a fixed reward), measures it on held-out pairs of `rollout`, and ends the
+    /// round: the next rollout's queries may be asked.
+    pub fn learn(&mut self, rollout: &RolloutView) -> Result<PreferenceStats, PreferenceError> {
+        rollout.check(self.obs_dim, self.action.stored_dim())?;
+        if self.is_potential() {
+            rollout.check_next()?;
+        }
+        let segments = Segments::find(rollout.dones, rollout.n_envs, self.config.segment_len);
+        let train = self.untrained > 0;
+        if train && self.is_potential() && self.config.smoothness > 0.0 {
             self.keep_transitions(rollout);
         }
-        let reward_model_loss = if learned > 0 {
+        let reward_model_loss = if train {
             let loss = self.model.train(&self.pairs, self.training_epochs())?;
             if self.is_potential() {
                 self.potential_scale = self.labelled_state_std();
             }
+            self.untrained = 0;
+            self.trained = true;
             Some(loss)
         } else {
             None
@@ -273,14 +581,34 @@ impl PreferenceLearner {
         } else {
             self.held_out_accuracy(rollout, &segments)
         };
+        self.asked = false;
+        let share = |(agreed, n): (u64, u64)| (n > 0).then(|| agreed as f64 / n as f64);
         Ok(PreferenceStats {
             labels_used: self.labels_used,
-            new_labels: due,
-            labeler_accuracy: (self.labeler_judged > 0)
-                .then(|| self.labeler_agreed as f64 / self.labeler_judged as f64),
+            new_labels: self.last_due,
+            labeler_accuracy: share((self.labeler_agreed, self.labeler_judged)),
             reward_model_accuracy,
             reward_model_loss,
+            labels_you: self.labels_you,
+            queue: self.queue.len(),
+            you_vs_ai: share(self.you_vs_ai),
+            you_vs_model: share(self.you_vs_model),
         })
+    }
+
+    /// The reward model's `P(a > b)` for a pair, `None` before it has been trained.
+    fn model_preference(&self, pair: &LabelledPair) -> Option<f64> {
+        if !self.trained {
+            return None;
+        }
+        let mut features = Vec::with_capacity(pair.a.len() * 2);
+        features.extend_from_slice(&pair.a);
+        features.extend_from_slice(&pair.b);
+        let r = self
+            .model
+            .segment_returns(&features, pair.len, &pair.terminal);
+        let diff = r.first()? - r.get(1)?;
+        Some(1.0 / (1.0 + (-diff).exp()))
     }
 
     /// Writes the reward model's reward for every row of `rollout` into `out`, normalised by

@@ -1,6 +1,7 @@
 //! The rollout as the preference loop reads it, and where the state after each row is.
 
 use super::PreferenceError;
+use super::queue::SegmentRef;
 
 /// One rollout, as the preference loop reads it. Time-major like the rollout buffer: row
 /// `t * n_envs + env` is env `env` at step `t`.
@@ -23,6 +24,26 @@ pub struct RolloutView<'a> {
     pub dones: &'a [bool],
     /// The states after the steps, which the potential model needs (the step model does not).
     pub next: Option<NextStates<'a>>,
+    /// Which episode each row belongs to, so that segments can be named by seed and actions
+    /// (needed when a person labels; see [`EpisodeRefs`]).
+    pub episodes: Option<EpisodeRefs<'a>>,
+}
+
+/// Each rollout row's episode: its seed and how far into it the row is, with the actions
+/// that replay it.
+#[derive(Clone, Copy, Debug)]
+pub struct EpisodeRefs<'a> {
+    /// Each row's episode seed, `[rows]`.
+    pub seeds: &'a [u64],
+    /// Each row's step within its episode (0: the episode's first), `[rows]`.
+    pub steps: &'a [u32],
+    /// Each env's actions of the episode it was running when the rollout began, up to
+    /// then, `[n_envs][steps before * width]`.
+    pub before: &'a [Vec<f32>],
+    /// The actions as sent to the env, `[rows, width]`.
+    pub env_actions: &'a [f32],
+    /// Floats per env action (1 for a discrete action: its index).
+    pub width: usize,
 }
 
 /// Where the state after each row of a [`RolloutView`] is: the next row of its env, or, at
@@ -116,6 +137,38 @@ impl RolloutView<'_> {
             }
         }
         Ok(next)
+    }
+
+    /// Env `env`'s segment of `len` steps from rollout step `t0`, as seed and actions;
+    /// `None` without [`RolloutView::episodes`] or when they do not add up.
+    pub(super) fn segment_ref(&self, env: usize, t0: usize, len: usize) -> Option<SegmentRef> {
+        let refs = self.episodes?;
+        let w = refs.width;
+        let first = self.row(env, t0);
+        let seed = *refs.seeds.get(first)?;
+        let start = *refs.steps.get(first)? as usize;
+        let mut actions = Vec::with_capacity((start + len) * w);
+        // The episode began before the rollout when it is further in than the rollout is.
+        let from = if start > t0 {
+            let before = refs.before.get(env)?;
+            if before.len() != (start - t0) * w {
+                return None;
+            }
+            actions.extend_from_slice(before);
+            0
+        } else {
+            t0 - start
+        };
+        for t in from..t0 + len {
+            let row = self.row(env, t);
+            actions.extend_from_slice(refs.env_actions.get(row * w..(row + 1) * w)?);
+        }
+        Some(SegmentRef {
+            seed,
+            start,
+            len,
+            actions,
+        })
     }
 
     /// Where the state after `row` is. Expects a view that passed

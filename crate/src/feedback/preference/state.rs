@@ -1,9 +1,11 @@
 //! What a checkpoint keeps of a [`PreferenceLearner`], and restoring it.
 
+use super::queue::{LabelRecord, Query};
 use super::{PreferenceError, PreferenceLearner};
 use crate::agent::normalize::RunningNorm;
 use crate::agent::rng::AgentRng;
 use crate::feedback::reward_model::{LabelledPair, RewardModelState};
+use serde::{Deserialize, Serialize};
 
 /// What a checkpoint keeps of a [`PreferenceLearner`]: the labels, the reward model and
 /// every generator, so that a resumed run asks and learns exactly what the uninterrupted one
@@ -20,6 +22,26 @@ pub struct PreferenceState {
     pub potential_scale: f32,
     pub pairs: Vec<LabelledPair>,
     pub model: RewardModelState,
+    /// The labels' log and the person's queue; `None` in checkpoints written before they
+    /// existed (an AI-labelled run, whose log is then empty).
+    pub labels: Option<LabelsState>,
+}
+
+/// The labels' side of a [`PreferenceState`]: who gave what, and what waits for a person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsState {
+    pub log: Vec<LabelRecord>,
+    pub queue: Vec<Query>,
+    pub dropped: u64,
+    pub asked: bool,
+    pub last_due: usize,
+    pub untrained: usize,
+    pub trained: bool,
+    pub labels_you: u64,
+    pub first_round: Option<u64>,
+    pub you_vs_ai: (u64, u64),
+    pub you_vs_model: (u64, u64),
 }
 
 impl PreferenceLearner {
@@ -39,6 +61,19 @@ impl PreferenceLearner {
             potential_scale: self.potential_scale,
             pairs: self.pairs.clone(),
             model: self.model.state().map_err(PreferenceError::BadInput)?,
+            labels: Some(LabelsState {
+                log: self.log.clone(),
+                queue: self.queue.iter().cloned().collect(),
+                dropped: self.queue.dropped(),
+                asked: self.asked,
+                last_due: self.last_due,
+                untrained: self.untrained,
+                trained: self.trained,
+                labels_you: self.labels_you,
+                first_round: self.first_round,
+                you_vs_ai: self.you_vs_ai,
+                you_vs_model: self.you_vs_model,
+            }),
         })
     }
 
@@ -54,15 +89,28 @@ impl PreferenceLearner {
             None => 0,
         };
         let d = self.model.d_input();
-        for pair in &state.pairs {
+        let queued = state
+            .labels
+            .iter()
+            .flat_map(|l| l.queue.iter().map(|q| &q.pair));
+        for pair in state.pairs.iter().chain(queued) {
             let size = pair.len * d;
             if pair.len == 0
                 || pair.len != rows
                 || pair.a.len() != size
                 || pair.b.len() != size
                 || ![0.0, 0.5, 1.0].contains(&pair.target)
+                || pair.a.iter().chain(&pair.b).any(|x| !x.is_finite())
             {
                 return Err(bad("a labelled pair does not fit the reward model"));
+            }
+        }
+        if let Some(labels) = &state.labels {
+            let counts_fit = labels.you_vs_ai.0 <= labels.you_vs_ai.1
+                && labels.you_vs_model.0 <= labels.you_vs_model.1
+                && labels.untrained <= state.pairs.len();
+            if !counts_fit {
+                return Err(bad("label counts"));
             }
         }
         if state.reward_norm.mean.len() != 1
@@ -87,7 +135,31 @@ impl PreferenceLearner {
         (self.labeler_agreed, self.labeler_judged) = state.labeler;
         self.reward_norm = state.reward_norm;
         self.potential_scale = state.potential_scale;
+        let labels = state.labels.unwrap_or_else(|| LabelsState {
+            log: Vec::new(),
+            queue: Vec::new(),
+            dropped: 0,
+            asked: false,
+            last_due: 0,
+            untrained: 0,
+            // An AI-labelled round trains as soon as it labels.
+            trained: !state.pairs.is_empty(),
+            labels_you: 0,
+            first_round: None,
+            you_vs_ai: (0, 0),
+            you_vs_model: (0, 0),
+        });
         self.pairs = state.pairs;
+        self.queue.restore(labels.queue, labels.dropped);
+        self.log = labels.log;
+        self.asked = labels.asked;
+        self.last_due = labels.last_due;
+        self.untrained = labels.untrained;
+        self.trained = labels.trained;
+        self.labels_you = labels.labels_you;
+        self.first_round = labels.first_round;
+        self.you_vs_ai = labels.you_vs_ai;
+        self.you_vs_model = labels.you_vs_model;
         Ok(())
     }
 }

@@ -45,6 +45,7 @@ impl Synthetic {
             teacher_scores: &self.teacher_scores,
             dones: &self.dones,
             next: None,
+            episodes: None,
         }
     }
 }
