@@ -373,18 +373,10 @@ impl PreferenceLearner {
             )));
         }
         if self.is_potential() {
-            let mut v = Vec::with_capacity(2 * d);
-            v.extend_from_slice(&segment.obs[..d]);
-            return Ok(match &segment.next_obs {
-                Some(obs) => {
-                    v.extend_from_slice(obs);
-                    (v, false)
-                }
-                None => {
-                    v.resize(2 * d, 0.0);
-                    (v, true)
-                }
-            });
+            return Ok(potential_features(
+                &segment.obs[..d],
+                segment.next_obs.as_deref(),
+            ));
         }
         let mut v = Vec::with_capacity(len * self.model.d_input());
         for (obs, act) in segment
@@ -803,18 +795,10 @@ impl PreferenceLearner {
         if let (Head::Potential(_), Some(next)) = (self.model.head(), rollout.next) {
             let first = rollout.row(start.0, start.1);
             let last = rollout.row(start.0, start.1 + segments.len - 1);
-            let mut v = Vec::with_capacity(2 * d);
-            v.extend_from_slice(&rollout.obs[first * d..(first + 1) * d]);
-            return match rollout.next_obs(&next, last) {
-                Some(obs) => {
-                    v.extend_from_slice(obs);
-                    (v, false)
-                }
-                None => {
-                    v.resize(2 * d, 0.0);
-                    (v, true)
-                }
-            };
+            return potential_features(
+                &rollout.obs[first * d..(first + 1) * d],
+                rollout.next_obs(&next, last),
+            );
         }
         let mut v = Vec::with_capacity(segments.len * self.model.d_input());
         let act_dim = rollout.act_dim;
@@ -887,6 +871,23 @@ impl PreferenceLearner {
             })
             .count();
         Some(agreed as f64 / labels.len() as f64)
+    }
+}
+
+/// The potential model's input for a segment: its first state and the state after its last
+/// step (zeros when that was terminal, whose potential is 0 anyway), and whether it was.
+fn potential_features(first: &[f32], after: Option<&[f32]>) -> (Vec<f32>, bool) {
+    let mut v = Vec::with_capacity(2 * first.len());
+    v.extend_from_slice(first);
+    match after {
+        Some(obs) => {
+            v.extend_from_slice(obs);
+            (v, false)
+        }
+        None => {
+            v.resize(2 * first.len(), 0.0);
+            (v, true)
+        }
     }
 }
 
