@@ -187,6 +187,32 @@ fn a_checkpoint_keeps_the_queue_and_the_log() {
 }
 
 #[test]
+fn a_checkpoint_between_rollouts_resumes() {
+    // The page exports after an update, when the last rollout's records are spent.
+    for source in ["ai", "you"] {
+        let c = lava(source, 2_048);
+        let mut t = Trainer::new(c.clone(), &cpu()).unwrap();
+        if source == "you" {
+            until_waiting(&mut t);
+            let ids: Vec<_> = t.queue().unwrap().iter().map(|q| q.id).collect();
+            for id in ids {
+                t.answer(id, Answer::Left).unwrap();
+            }
+        }
+        while t.env_steps() < 4 * 64 {
+            t.step_slice(64).unwrap();
+        }
+        // The full rollout's update, and no step of the next rollout.
+        t.step_slice(0).unwrap();
+        assert_eq!((t.updates(), t.env_steps()), (1, 4 * 64), "{source}");
+        let bytes = t.checkpoint().unwrap();
+        let mut resumed = Trainer::resume(&bytes, &cpu(), Some(&c.env_id)).unwrap();
+        assert_eq!(resumed.env_steps(), t.env_steps());
+        resumed.step_slice(64).unwrap();
+    }
+}
+
+#[test]
 fn a_labels_file_round_trips_and_trains_a_run_the_same_way_twice() {
     // An AI-labelled run writes its labels...
     let mut source = Trainer::new(lava("ai", 1_024), &cpu()).unwrap();

@@ -367,7 +367,9 @@ impl Trainer {
                     section(LABELS, &json(labels)?);
                 }
             }
-            if let Some(episodes) = fb.rollout_episodes() {
+            // Between rollouts the records still describe the last one, which is spent: the
+            // next rollout's first step records afresh.
+            if let Some(episodes) = fb.rollout_episodes().filter(|_| rows > 0) {
                 section(ROLLOUT_EPISODES, &json(episodes)?);
             }
             let mut w = W::default();
