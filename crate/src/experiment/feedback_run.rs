@@ -10,7 +10,9 @@ use super::rollout_episodes::RolloutEpisodes;
 use crate::agent::ActionSpec;
 use crate::agent::rollout::RolloutBuffer;
 use crate::env::{Action, Env, Step, VecEnv};
-use crate::feedback::preference::{Answer, AnswerReport, LabelRecord, QueryQueue, ReplayedSegment};
+use crate::feedback::preference::{
+    Answer, AnswerReport, LabelAgreement, LabelRecord, QueryQueue, ReplayedSegment,
+};
 use crate::feedback::teacher::value_after;
 use crate::feedback::{
     FeedbackConfig, FeedbackMode, NextStates, PreferenceError, PreferenceLearner, PreferenceState,
@@ -297,6 +299,11 @@ impl FeedbackRun {
     /// A person's answers so far.
     pub(crate) fn labels_you(&self) -> u64 {
         self.preference.as_ref().map_or(0, |p| p.labels_you())
+    }
+
+    /// The person's labels against the AI labeler's and the reward model's.
+    pub(crate) fn label_agreement(&self) -> Option<LabelAgreement> {
+        self.preference.as_ref().map(|p| p.agreement())
     }
 
     /// AI labels asked so far.

@@ -19,7 +19,9 @@ use crate::agent::{ActionSpec, AgentRng, NonFiniteLoss, Ppo};
 use crate::env::registry::MakeError;
 use crate::env::{Action, Env, EnvError, EnvOptions, Space, VecEnv};
 use crate::feedback::labels_file::LabelsFile;
-use crate::feedback::preference::{Answer, AnswerReport, QueryQueue, ReplayedSegment, SegmentRef};
+use crate::feedback::preference::{
+    Answer, AnswerReport, LabelAgreement, QueryQueue, ReplayedSegment, SegmentRef,
+};
 use crate::feedback::teacher::learned::{LearnedTeacher, LearnedTeacherConfig};
 use crate::feedback::{FeedbackMode, Teacher, TeacherError};
 use burn::tensor::Device;
@@ -348,6 +350,12 @@ impl Trainer {
     /// A person's answers so far (skips included; preference mode).
     pub fn labels_you(&self) -> u64 {
         self.feedback.as_ref().map_or(0, |fb| fb.labels_you())
+    }
+
+    /// Preference mode: a person's labels against the AI labeler's verdicts and the reward
+    /// model's predictions on the same pairs.
+    pub fn label_agreement(&self) -> Option<LabelAgreement> {
+        self.feedback.as_ref()?.label_agreement()
     }
 
     /// Preference mode with labels from a person: the queries waiting for them.

@@ -29,6 +29,7 @@ pub mod labeler;
 pub mod labels_file;
 pub mod preference;
 pub mod reward_model;
+pub mod simulated_person;
 pub mod teacher;
 
 pub use config::{

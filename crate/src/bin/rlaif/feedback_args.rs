@@ -1,9 +1,11 @@
 //! The AI-feedback flags shared by `train` and `sweep`; each overrides the preset's value.
 
 use clap::Args;
+use rlaif::experiment::{ExperimentConfig, Trainer};
 use rlaif::feedback::config::{
     LabelSource, QuerySchedule, QuerySelection, RewardModelKind, RewardSign,
 };
+use rlaif::feedback::simulated_person::{SimulatedPerson, parse_person};
 use rlaif::feedback::{FeedbackConfig, FeedbackMode, LambdaSchedule};
 
 #[derive(Args, Clone, Debug, Default)]
@@ -24,7 +26,13 @@ pub struct FeedbackArgs {
     /// yours).
     #[arg(long)]
     pub labels_from: Option<String>,
-    /// Preference mode: total AI labels for the run.
+    /// Preference mode with --labels-from you or both: a simulated person answers the run's
+    /// queries after each rollout, judging by the env's reference teacher, with B-Pref's
+    /// noise knobs as key=value pairs (mistake, beta, gamma, skip, equal); without a value,
+    /// a careful person (mistake=0.1).
+    #[arg(long, num_args = 0..=1, default_missing_value = "default", value_name = "KNOBS")]
+    pub person: Option<String>,
+    /// Preference mode: total labels for the run.
     #[arg(long)]
     pub label_budget: Option<u64>,
     /// Preference mode: steps per segment.
@@ -89,6 +97,29 @@ pub struct FeedbackArgs {
 }
 
 impl FeedbackArgs {
+    /// The simulated person `--person` asks for, for a run of `config`; an error when the
+    /// run asks no person (not the preference mode, or labels from the AI only).
+    pub fn simulated_person(
+        &self,
+        config: &ExperimentConfig,
+    ) -> Result<Option<SimulatedPerson>, String> {
+        let Some(spec) = &self.person else {
+            return Ok(None);
+        };
+        let fb = &config.feedback;
+        if fb.mode != FeedbackMode::Preference || !fb.preference.label_source.asks_person() {
+            return Err(
+                "--person answers a preference run's queries for a person: add --feedback \
+                 preference --labels-from you (or both)"
+                    .into(),
+            );
+        }
+        let knobs = parse_person(spec)?;
+        // Its own stream, apart from the AI labeler's, fixed by the run's seed.
+        let seed = config.seed ^ 0x7065_7273_6f6e;
+        SimulatedPerson::new(&config.env_id, knobs, seed).map(Some)
+    }
+
     /// Writes the given flags into `config`; the result is validated by the caller.
     pub fn apply(&self, config: &mut FeedbackConfig) -> Result<(), String> {
         if let Some(m) = &self.feedback {
@@ -172,4 +203,21 @@ impl FeedbackArgs {
         }
         config.validate()
     }
+}
+
+/// The simulated person answers every query waiting in `trainer`'s queue, oldest first, as a
+/// person at the page would between two rollouts. Returns the answers given.
+pub fn answer_queue(trainer: &mut Trainer, person: &mut SimulatedPerson) -> Result<usize, String> {
+    let waiting: Vec<_> = match trainer.queue() {
+        Some(queue) => queue
+            .iter()
+            .map(|q| (q.id, q.left.clone(), q.right.clone()))
+            .collect(),
+        None => return Ok(0),
+    };
+    for (id, left, right) in &waiting {
+        let answer = person.judge(left, right)?;
+        trainer.answer(*id, answer).map_err(|e| e.to_string())?;
+    }
+    Ok(waiting.len())
 }

@@ -2,7 +2,7 @@
 //! other, to show what the feedback weight does. Writes each run's metrics CSV, a
 //! `summary.csv`, a table on stdout and a plot of the learning curves by lambda.
 
-use crate::feedback_args::FeedbackArgs;
+use crate::feedback_args::{FeedbackArgs, answer_queue};
 use crate::train::{config_from_flags, make_trainer};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,6 +11,7 @@ use rlaif::backend::DEFAULT_CPU;
 use rlaif::experiment::trainer::MEAN_WINDOW;
 use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric};
 use rlaif::feedback::FeedbackMode;
+use rlaif::feedback::simulated_person::SimulatedPerson;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -51,6 +52,8 @@ struct RunResult {
     final_mean_return: Option<f64>,
     final_mean_ai_return: Option<f64>,
     labels_used: u64,
+    /// A (simulated) person's answers.
+    labels_you: u64,
     wall_seconds: f64,
     /// (env steps, mean return of the last 20 episodes) at each update.
     curve: Vec<(u64, f64)>,
@@ -113,7 +116,13 @@ pub fn run(args: &SweepArgs) -> Result<(), String> {
             bar.set_message(format!("lambda {lambda}, seed {seed}"));
             let csv = args.out.join(format!("run-lambda{lambda}-seed{seed}.csv"));
             let done = bar.position();
-            let r = run_one(config, lambda, &csv, &mut |steps| {
+            // Plain PPO (lambda 0) asks nobody.
+            let person = if lambda == 0.0 {
+                None
+            } else {
+                args.feedback.simulated_person(&config)?
+            };
+            let r = run_one(config, lambda, person, &csv, &mut |steps| {
                 bar.set_position(done + steps)
             })?;
             bar.set_position(done + base.total_steps);
@@ -140,6 +149,7 @@ pub fn run(args: &SweepArgs) -> Result<(), String> {
 fn run_one(
     config: ExperimentConfig,
     lambda: f64,
+    mut person: Option<SimulatedPerson>,
     csv_path: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> Result<RunResult, String> {
@@ -168,7 +178,15 @@ fn run_one(
         file.write_all(text.as_bytes())
             .map_err(|e| format!("writing {}: {e}", csv_path.display()))?;
         progress(trainer.env_steps());
-        result.map_err(|e| format!("lambda {lambda}, seed {seed}: {e}"))?;
+        let report = result.map_err(|e| format!("lambda {lambda}, seed {seed}: {e}"))?;
+        if let Some(person) = &mut person {
+            answer_queue(&mut trainer, person)?;
+        } else if let Some((given, needed)) = report.waiting_for_labels {
+            return Err(format!(
+                "lambda {lambda}, seed {seed}: the run waits for a person's labels ({given} of \
+                 {needed}): add --person to answer them with a simulated one"
+            ));
+        }
     }
     Ok(RunResult {
         lambda,
@@ -178,6 +196,7 @@ fn run_one(
         final_mean_return: trainer.mean_return(),
         final_mean_ai_return: trainer.mean_ai_return(),
         labels_used: trainer.labels_used(),
+        labels_you: trainer.labels_you(),
         wall_seconds: start.elapsed().as_secs_f64(),
         curve,
     })
@@ -189,11 +208,11 @@ fn opt(x: Option<f64>) -> String {
 
 fn write_summary(path: &Path, results: &[RunResult]) -> Result<(), String> {
     let mut s = String::from(
-        "lambda,seed,env_steps,solved,solved_at_step,final_mean_return,final_mean_ai_return,labels_used,wall_seconds\n",
+        "lambda,seed,env_steps,solved,solved_at_step,final_mean_return,final_mean_ai_return,labels_used,labels_you,wall_seconds\n",
     );
     for r in results {
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{:.2}\n",
+            "{},{},{},{},{},{},{},{},{},{:.2}\n",
             r.lambda,
             r.seed,
             r.env_steps,
@@ -202,6 +221,7 @@ fn write_summary(path: &Path, results: &[RunResult]) -> Result<(), String> {
             opt(r.final_mean_return),
             opt(r.final_mean_ai_return),
             r.labels_used,
+            r.labels_you,
             r.wall_seconds
         ));
     }
@@ -232,7 +252,11 @@ fn table(
 ) -> String {
     let f = &base.feedback;
     let model = if f.mode == FeedbackMode::Preference {
-        format!(" · reward model {}", f.preference.reward_model.name())
+        format!(
+            " · reward model {} · labels from {}",
+            f.preference.reward_model.name(),
+            f.preference.label_source.name()
+        )
     } else {
         String::new()
     };
@@ -245,8 +269,8 @@ fn table(
         f.schedule.to_text(),
         base.total_steps
     );
-    s.push_str("| lambda | median steps to threshold | solved | median final mean return | final mean returns by seed | labels used (median) |\n");
-    s.push_str("|---|---|---|---|---|---|\n");
+    s.push_str("| lambda | median steps to threshold | solved | median final mean return | final mean returns by seed | AI labels (median) | person's labels (median) |\n");
+    s.push_str("|---|---|---|---|---|---|---|\n");
     for &l in lambdas {
         let runs: Vec<&RunResult> = results.iter().filter(|r| r.lambda == l).collect();
         let mut steps: Vec<f64> = runs
@@ -263,13 +287,15 @@ fn table(
             })
             .collect();
         let mut labels: Vec<f64> = runs.iter().map(|r| r.labels_used as f64).collect();
+        let mut yours: Vec<f64> = runs.iter().map(|r| r.labels_you as f64).collect();
         s.push_str(&format!(
-            "| {l} | {} | {solved}/{} | {} | {} | {} |\n",
+            "| {l} | {} | {solved}/{} | {} | {} | {} | {} |\n",
             median(&mut steps).map_or("-".into(), |m| format!("{m:.0}")),
             runs.len(),
             median(&mut finals).map_or("-".into(), |m| format!("{m:.3}")),
             by_seed.join(", "),
             median(&mut labels).map_or("-".into(), |m| format!("{m:.0}")),
+            median(&mut yours).map_or("-".into(), |m| format!("{m:.0}")),
         ));
     }
     s

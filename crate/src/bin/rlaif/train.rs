@@ -1,7 +1,7 @@
 //! `rlaif train`: trains PPO on one env, with a progress bar, a metrics CSV, checkpoints and
 //! a JSON summary.
 
-use crate::feedback_args::FeedbackArgs;
+use crate::feedback_args::{FeedbackArgs, answer_queue};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rlaif::backend::{self, BackendChoice};
@@ -129,6 +129,8 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             .import_labels(&labels)
             .map_err(|e| format!("{path}: {e}"))?;
     }
+    // A resumed run's person follows the run's config as saved.
+    let mut person = args.feedback.simulated_person(trainer.config())?;
     let train_start = Instant::now();
     trainer.set_clock(move || train_start.elapsed().as_secs_f64());
 
@@ -173,7 +175,12 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             ));
         }
         bar.set_position(trainer.env_steps());
-        if let Some((answered, needed)) = result.map_err(|e| e.to_string())?.waiting_for_labels {
+        let report = result.map_err(|e| e.to_string())?;
+        if let Some(person) = &mut person {
+            answer_queue(&mut trainer, person)?;
+            continue;
+        }
+        if let Some((answered, needed)) = report.waiting_for_labels {
             return Err(format!(
                 "the run waits for your first labels ({answered} of {needed}): give them with \
                  --labels FILE (a labels file exported by the page), or use --labels-from ai"

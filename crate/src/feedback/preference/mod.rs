@@ -108,6 +108,21 @@ pub struct AnswerReport {
     pub model: Option<f64>,
 }
 
+/// A person's labels held against the AI labeler's verdicts and the reward model's
+/// predictions on the same pairs, as `(agreed, compared)` counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LabelAgreement {
+    pub you_vs_ai: (u64, u64),
+    pub you_vs_model: (u64, u64),
+}
+
+impl LabelAgreement {
+    /// `agreed / compared`, `None` before any comparison.
+    pub fn share((agreed, compared): (u64, u64)) -> Option<f64> {
+        (compared > 0).then(|| agreed as f64 / compared as f64)
+    }
+}
+
 /// A segment replayed from its [`SegmentRef`], as the reward model reads it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplayedSegment {
@@ -245,6 +260,15 @@ impl PreferenceLearner {
     /// A person's answers so far (skips included).
     pub fn labels_you(&self) -> u64 {
         self.labels_you
+    }
+
+    /// How often the person's labels matched the AI labeler's and the reward model's, as
+    /// `(agreed, compared)` counts (see [`PreferenceStats::you_vs_ai`] and `you_vs_model`).
+    pub fn agreement(&self) -> LabelAgreement {
+        LabelAgreement {
+            you_vs_ai: self.you_vs_ai,
+            you_vs_model: self.you_vs_model,
+        }
     }
 
     /// With labels from a person only: `(given, needed)` while the run waits for the first
