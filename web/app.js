@@ -35,6 +35,10 @@ const ui = {
   preset: el("preset-select"),
   fb: el("feedback-select"),
   teacher: el("teacher-select"),
+  labels: el("labels-from"),
+  labelsDownload: el("labels-download"),
+  labelsLoad: el("labels-load"),
+  labelsFile: el("labels-file"),
   lambda: el("lambda"),
   sched: el("schedule-select"),
   floor: el("floor"),
@@ -83,6 +87,7 @@ const ui = {
     mean: el("stat-mean-return"),
     baselineMean: el("stat-baseline-mean-return"),
     labels: el("stat-labels"),
+    labelsYou: el("stat-labels-you"),
     updates: el("stat-updates"),
     firstMean: el("stat-first-mean-return"),
     stepsPerSecond: el("stat-steps-per-second"),
@@ -91,7 +96,7 @@ const ui = {
 
 /** Which element shows which setting, and how its value is read. */
 const CONTROLS = [
-  ["env", "select"], ["fb", "select"], ["teacher", "select"], ["lambda", "range"],
+  ["env", "select"], ["fb", "select"], ["labels", "select"], ["teacher", "select"], ["lambda", "range"],
   ["sched", "select"], ["floor", "range"], ["mistake", "range"], ["beta", "number"],
   ["lr", "number"], ["envs", "number"], ["seed", "number"], ["speed", "range"],
   ["backend", "select"], ["base", "checkbox"], ["ov", "checkbox"],
@@ -119,6 +124,8 @@ const page = {
   client: null,
   // Training: the backend holding a session, the request in flight, and the last metrics.
   session: null,
+  /** The backend of the request in flight (a new session's before its first request ends). */
+  training: null,
   inFlight: null,
   playing: false,
   /** A person is playing the env with the keyboard. */
@@ -205,8 +212,24 @@ function showState() {
   } catch {
     ui.lr.placeholder = ui.envs.placeholder = "preset";
   }
-  // Labelling panel: a new env, teacher or seed starts it afresh (the same ones change nothing).
-  page.labels?.configure(s.env, s.teacher, s.seed);
+  // Labelling panel: a new env, teacher, seed or label source starts it afresh (the same
+  // ones change nothing); with labels from you it shows the run's queued pairs.
+  page.labels?.configure(s.env, s.teacher, s.seed, labelsFromYou());
+  enableControls();
+}
+
+/** Preference feedback with labels from you (or both): the run asks you. */
+function labelsFromYou() {
+  return page.state.fb === "preference" && page.state.labels !== "ai";
+}
+
+/** Enables the controls once the page has started; the label source only means something in preference mode. */
+function enableControls() {
+  if (!page.started) return;
+  for (const [key] of CONTROLS) ui[key].disabled = false;
+  ui.labels.disabled = page.state.fb !== "preference";
+  ui.labelsDownload.disabled = (page.session === null && page.inFlight === null) || !labelsFromYou();
+  ui.labelsLoad.disabled = !labelsFromYou();
 }
 
 /** Reads a control's value through the same rules as the hash (typed, clamped). */
@@ -470,6 +493,7 @@ function setPlaying(playing) {
 
 function updateButtons() {
   const ready = page.viewer !== null;
+  enableControls();
   ui.play.disabled = !ready || page.playing;
   ui.pause.disabled = !page.playing;
   ui.step.disabled = !ready || page.inFlight !== null;
@@ -517,7 +541,7 @@ function scheduleChart() {
 const plain = (x, digits) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(digits) : null);
 
 function resetStats() {
-  for (const key of ["episodes", "envSteps", "mean", "baselineMean", "labels", "updates"]) {
+  for (const key of ["episodes", "envSteps", "mean", "baselineMean", "labels", "labelsYou", "updates"]) {
     ui.stats[key].textContent = "0";
   }
   ui.stats.firstMean.textContent = "–";
@@ -530,7 +554,12 @@ function resetStats() {
 }
 
 function onWorkerMessage(m) {
-  if (m.type === "snapshot") {
+  if (m.type === "answered") {
+    page.labels?.onAnswered(m);
+  } else if (m.type === "queue") {
+    if ((page.session ?? page.training) !== null) page.labels?.onQueue(m.session, m);
+    if (typeof m.labelsYou === "number") ui.stats.labelsYou.textContent = String(m.labelsYou);
+  } else if (m.type === "snapshot") {
     page.gpuSnapshot = { bytes: m.bytes, baseline: m.baseline, envSteps: m.envSteps };
   } else if (m.type === "status") {
     setTrainStatus("compiling", m.text);
@@ -558,6 +587,8 @@ function onWorkerMessage(m) {
       el("legend-ai").hidden = false;
     }
     if (typeof r.labelsUsed === "number") ui.stats.labels.textContent = String(r.labelsUsed);
+    if (typeof r.labelsYou === "number") ui.stats.labelsYou.textContent = String(r.labelsYou);
+    page.labels?.onQueue(m.session, r, r.envSteps);
     if (r.labelerAccuracy) page.charts.accuracy.extend(page.charts.acc.labeler, r.labelerAccuracy);
     if (r.rewardModelAccuracy) page.charts.accuracy.extend(page.charts.acc.model, r.rewardModelAccuracy);
     if (m.baseline) {
@@ -566,7 +597,11 @@ function onWorkerMessage(m) {
       ui.stats.baselineMean.dataset.envSteps = String(b.envSteps);
       page.charts.returns.extend(page.charts.series.baseline, b.curve);
     }
-    setTrainStatus("training", `Training ${page.state.env}: ${r.envSteps} env steps, ${r.updates} updates`);
+    if (r.waiting) {
+      setTrainStatus("waiting", `Waiting for your labels: ${r.waiting.given} of ${r.waiting.needed} first labels. Label the pairs below; training goes on once they are in.`);
+    } else {
+      setTrainStatus("training", `Training ${page.state.env}: ${r.envSteps} env steps, ${r.updates} updates`);
+    }
     scheduleChart();
   }
 }
@@ -630,6 +665,8 @@ async function train(updates) {
       setTrainStatus(backend === "gpu" ? "compiling" : "starting", `Loading the ${backend === "gpu" ? "WebGPU" : "CPU"} trainer…`);
     }
     let reason;
+    // The worker holding the run, for answers given while it trains.
+    page.training = backend;
     try {
       reason = await page.client.run(backend, request);
     } catch (err) {
@@ -638,6 +675,7 @@ async function train(updates) {
         ["device", "load", "crash"].includes(err.stage);
       if (!retry) throw err;
       backend = "cpu";
+      page.training = backend;
       reason = await continueOnCpu(err, updates);
     }
     page.session = backend;
@@ -651,6 +689,7 @@ async function train(updates) {
     const stage = err instanceof WorkerFailure && err.stage === "config" ? "The trainer rejected these settings" : "Training failed";
     showError(`${stage}: ${err?.message ?? err}`);
   } finally {
+    page.training = null;
     page.inFlight = null;
     resolveDone();
     updateButtons();
@@ -704,6 +743,8 @@ async function discardSession(text) {
   setPlaying(false);
   await stopTraining();
   await page.client.reset();
+  // Queries the ending run sent meanwhile are forgotten too: they are never answered.
+  page.labels?.forgetAgent();
   page.session = null;
   page.gpuSnapshot = null;
   resetStats();
@@ -869,6 +910,54 @@ async function importAgent(file) {
   updateButtons();
 }
 
+/** Runs `fn` with the run paused (the worker answers file requests between runs), then plays on if it was playing. */
+async function withRunPaused(fn) {
+  const wasPlaying = page.playing;
+  await stopTraining();
+  try {
+    return await fn();
+  } finally {
+    if (wasPlaying && page.session !== null && !page.inFlight) train(Infinity);
+  }
+}
+
+/** Downloads the run's labels (yours and, with both, the AI's) as a labels file. */
+async function downloadLabels() {
+  if (page.session === null && page.inFlight === null) return;
+  await withRunPaused(async () => {
+    try {
+      const m = await page.client.request(page.session, { type: "labels" }, "labels");
+      download(new Blob([m.json], { type: "application/json" }), `${page.state.env}-seed${page.state.seed}-labels.json`);
+    } catch (err) {
+      showError(`Downloading the labels failed: ${err?.message ?? err}`);
+    }
+  });
+}
+
+/** Adds a labels file's labels to the run: all of them, or none with the reason. */
+async function loadLabels(file) {
+  if (page.session === null && page.inFlight === null) {
+    showError(`Could not add ${file.name}: press Play first, so there is a run to add the labels to.`);
+    return;
+  }
+  let json;
+  try {
+    json = await file.text();
+  } catch (err) {
+    showError(`Could not read ${file.name}: ${err?.message ?? err}`);
+    return;
+  }
+  await withRunPaused(async () => {
+    try {
+      const m = await page.client.request(page.session, { type: "import-labels", json }, "labels-imported");
+      clearError();
+      setTrainStatus("paused", `Added ${m.count} labels from ${file.name}.`);
+    } catch (err) {
+      showError(`Could not add ${file.name}: ${err?.message ?? err}`);
+    }
+  });
+}
+
 function share() {
   writeHash();
   return copy("Link", location.href);
@@ -888,6 +977,11 @@ function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) return;
   if (target instanceof HTMLInputElement && !["range", "checkbox"].includes(target.type)) return;
+  // Queued pairs waiting for a label: the panel's keys answer them.
+  if (!page.human && !(target instanceof HTMLInputElement) && page.labels?.onKey(event)) {
+    event.preventDefault();
+    return;
+  }
   // A person playing: the env's keys move it (a focused slider keeps its arrow keys).
   if (page.human && !(target instanceof HTMLInputElement && target.type === "range") && humanKey(event)) {
     event.preventDefault();
@@ -908,7 +1002,11 @@ function onKey(event) {
 
 async function start(bindings) {
   page.B = bindings;
-  page.labels = new LabelingPanel(bindings, el("labeling-panel")); // labelling panel
+  // The labelling panel; a queued pair's answer goes to the worker holding the run.
+  page.labels = new LabelingPanel(bindings, el("labeling-panel"), (answer) => {
+    const backend = page.session ?? page.training;
+    if (backend) page.client.answer(backend, answer);
+  });
   page.envIds = bindings.Viewer.envIds();
   page.client = new TrainerClient(onWorkerMessage);
   if (page.envIds.length === 0) {
@@ -949,6 +1047,9 @@ async function start(bindings) {
   ui.demosLoad.addEventListener("click", () => ui.demosFile.click());
   onFilePicked(ui.demosFile, loadDemos);
   ui.demosClear.addEventListener("click", clearDemos);
+  ui.labelsDownload.addEventListener("click", downloadLabels);
+  ui.labelsLoad.addEventListener("click", () => ui.labelsFile.click());
+  onFilePicked(ui.labelsFile, loadLabels);
   document.addEventListener("keydown", onKey);
   // A hash edited by hand (or a link followed on this page) is read like a fresh load.
   window.addEventListener("hashchange", async () => {
@@ -974,7 +1075,8 @@ async function start(bindings) {
   for (const canvas of [ui.canvas, ui.chart, ui.accuracyChart]) {
     canvas.getContext("2d", { willReadFrequently: true });
   }
-  for (const [key] of CONTROLS) ui[key].disabled = false;
+  page.started = true;
+  enableControls();
   for (const b of [ui.preset, ui.share, ui.embedCode, ui.importAgent, ui.humanPlay, ui.demosLoad]) b.disabled = false;
   fitCanvas(ui.canvas);
   makeViewer();

@@ -10,6 +10,8 @@ export const MAX_HASH_LENGTH = 4096;
 const QUOTE_LENGTH = 40;
 
 export const FEEDBACK_MODES = ["none", "direct", "shaping", "preference", "advice"];
+/** Who labels the preference mode's pairs: the AI labeler, you, or both. */
+export const LABEL_SOURCES = ["ai", "you", "both"];
 
 /**
  * Every key the hash may hold. `null` defaults mean "not set": the env's preset decides.
@@ -24,6 +26,7 @@ export const SCHEMA = {
   floor: { type: "float", min: 0, max: 1, default: 0, label: "lambda floor" },
   mistake: { type: "float", min: 0, max: 0.5, default: 0, label: "labeler mistake rate" },
   beta: { type: "float", min: 0, max: 100, default: 0, label: "labeler beta" },
+  labels: { type: "enum", values: LABEL_SOURCES, default: "ai", label: "labels from" },
   lr: { type: "float", min: 1e-5, max: 0.1, default: null, label: "learning rate" },
   envs: { type: "int", min: 1, max: 64, default: null, label: "parallel envs" },
   seed: { type: "int", min: 0, max: 2 ** 31 - 1, default: 1, label: "seed" },
@@ -242,6 +245,7 @@ export function stateFromConfig(config, current, lists = {}) {
       mistake: fb.labeler?.mistake,
       beta: fb.labeler?.beta ?? 0,
     });
+    if (mode === "preference") settings.labels = fb.preference?.label_source ?? "ai";
   }
   const parts = [`v=${VERSION}`];
   for (const [key, value] of Object.entries(settings)) {
@@ -283,5 +287,8 @@ export function experimentConfig(state, preset, demoTeacher) {
         : { kind: "constant" },
     labeler: { ...kept.labeler, beta: state.beta > 0 ? state.beta : null, mistake: state.mistake },
   };
+  if (state.fb === "preference") {
+    config.feedback.preference = { ...kept.preference, label_source: state.labels };
+  }
   return config;
 }

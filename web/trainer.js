@@ -21,6 +21,9 @@ export async function detectWebGpu() {
  * A failed request; `stage` is request, config, device, crash, load, train, export or import,
  * and `midRun` whether the run had already sent metrics.
  */
+/** Worker messages that come whether or not a request is in flight: a person's answers' results. */
+const ANYTIME = ["answered", "queue"];
+
 export class WorkerFailure extends Error {
   constructor(stage, message, midRun = false) {
     super(message);
@@ -47,6 +50,10 @@ export class TrainerClient {
           if (event.data?.type !== "ready") return;
           worker.removeEventListener("message", onMessage);
           worker.removeEventListener("error", onError);
+          // What comes of a person's answers arrives whether or not a run is in progress.
+          worker.addEventListener("message", (e) => {
+            if (ANYTIME.includes(e.data?.type)) this.onMessage(e.data, backend);
+          });
           resolve(worker);
         };
         const onError = (event) => {
@@ -84,7 +91,7 @@ export class TrainerClient {
         } else if (m.type === "error") {
           finish();
           reject(new WorkerFailure(m.stage, m.message, sawMetrics));
-        } else {
+        } else if (!ANYTIME.includes(m.type)) {
           if (m.type === "metrics") sawMetrics = true;
           this.onMessage(m, backend);
         }
@@ -136,6 +143,15 @@ export class TrainerClient {
       worker.addEventListener("error", onError);
       worker.postMessage(message, transfer);
     });
+  }
+
+  /**
+   * Sends a person's answer `{ session, id, answer }` to the `backend` worker, run or no run:
+   * the worker applies it before the run's next slice and replies with `answered`.
+   */
+  async answer(backend, { session, id, answer }) {
+    const worker = await this.worker(backend);
+    worker.postMessage({ type: "answer", session, id, answer });
   }
 
   /** Asks the running request to end after its current update. */

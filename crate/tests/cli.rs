@@ -311,6 +311,9 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
     assert_eq!(summary["feedback"], "preference");
     assert_eq!(summary["teacher"], "shortest-path");
     assert_eq!(summary["lambda"], 0.5);
+    // The preset's reward model, unless a flag says otherwise.
+    assert_eq!(summary["reward_model"], "potential");
+    let summary = preference_run(&["--reward-model", "step"]);
     assert_eq!(summary["reward_model"], "step");
     let summary = preference_run(&["--reward-model", "potential"]);
     assert_eq!(summary["reward_model"], "potential");
@@ -501,4 +504,58 @@ fn a_run_taught_by_demonstrations_checkpoints_and_resumes_learning_its_teacher_a
         err.contains("cannot read") && err.contains("resume-demos.json"),
         "{err}"
     );
+}
+
+#[test]
+fn a_simulated_person_answers_a_you_run_and_twice_with_one_seed_gives_the_same_run() {
+    let run_from = |source: &str, extra: &[&str]| -> Output {
+        let mut args = vec![
+            "train",
+            "--env",
+            "Grid-Empty-8x8-v0",
+            "--steps",
+            "3072",
+            "--feedback",
+            "preference",
+            "--labels-from",
+            source,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        rlaif(&args, "")
+    };
+    let run = |extra: &[&str]| run_from("you", extra);
+    let summary = |out: &Output| -> serde_json::Value {
+        assert_ok(out);
+        serde_json::from_slice(&out.stdout).expect("one JSON object")
+    };
+    let a = summary(&run(&["--person"]));
+    // The preset asks 20 before the first update and 10 at each of the next two.
+    assert_eq!(a["labels_you"], 40, "{a}");
+    assert_eq!(a["labels_used"], 0, "no AI label in you mode: {a}");
+    let mut b = summary(&run(&["--person"]));
+    let mut a = a;
+    for s in [&mut a, &mut b] {
+        s.as_object_mut().unwrap().remove("wall_seconds");
+        s.as_object_mut().unwrap().remove("solved_at_seconds");
+    }
+    assert_eq!(a, b, "one seed, one run");
+    let noisy = summary(&run(&["--person", "mistake=0.5"]));
+    assert_eq!(noisy["labels_you"], 40);
+
+    // Nobody to answer, a bad knob, or a person where no one is asked: exit 2, saying why.
+    for (source, extra, needle) in [
+        ("you", &[][..], "waits for your first labels"),
+        (
+            "you",
+            &["--person", "wisdom=1"][..],
+            "unknown person setting",
+        ),
+        ("ai", &["--person"][..], "--labels-from you"),
+    ] {
+        let out = run_from(source, extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    }
 }

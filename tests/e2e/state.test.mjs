@@ -181,7 +181,7 @@ const DOORKEY_PRESET = {
 test("the run's config keeps the preset's feedback knobs the page has no control for", () => {
   const state = { ...defaults(), env: "Grid-DoorKey-8x8-v0", fb: "preference", lambda: 0.5, mistake: 0.1, seed: 7, lr: 0.0005 };
   const config = experimentConfig(state, DOORKEY_PRESET, "demo:x");
-  assert.deepEqual(config.feedback.preference, DOORKEY_PRESET.feedback.preference);
+  assert.deepEqual(config.feedback.preference, { ...DOORKEY_PRESET.feedback.preference, label_source: "ai" });
   assert.equal(config.feedback.mode, "preference");
   assert.equal(config.feedback.lambda, 0.5);
   assert.equal(config.feedback.teacher, null);
@@ -214,4 +214,25 @@ test("a link naming the demonstrations teacher without demonstrations says what 
   assert.equal(state.teacher, "");
   assert.equal(notes.length, 1);
   assert.match(notes[0], /^teacher "demo" is learned from demonstrations of CartPole-v1, which this browser does not have/);
+});
+
+test("the label source is a hash key, goes into a preference run's config and comes back from it", () => {
+  const { state, notes } = parseHash("#v=1&env=Grid-DoorKey-8x8-v0&fb=preference&labels=you", lists);
+  assert.deepEqual(notes, []);
+  assert.equal(state.labels, "you");
+  assert.equal(parseHash(toHash(state), lists).state.labels, "you");
+  const bad = parseHash("#v=1&labels=everyone", lists);
+  assert.equal(bad.state.labels, "ai");
+  assert.match(bad.notes[0], /labels from "everyone" is not one of ai, you, both/);
+
+  const config = experimentConfig(state, DOORKEY_PRESET, "demo:x");
+  assert.equal(config.feedback.preference.label_source, "you");
+  // The preset's other preference knobs stay.
+  assert.equal(config.feedback.preference.label_budget, 1000);
+  // Only a preference run takes it.
+  assert.deepEqual(experimentConfig({ ...state, fb: "shaping" }, DOORKEY_PRESET, "demo:x").feedback.preference, DOORKEY_PRESET.feedback.preference);
+
+  const back = stateFromConfig(config, defaults(), lists);
+  assert.equal(back.state.labels, "you");
+  assert.equal(stateFromConfig({ ...config, feedback: { ...config.feedback, preference: {} } }, defaults(), lists).state.labels, "ai");
 });

@@ -3,9 +3,11 @@
 
 mod board;
 mod classic;
+mod describe;
 mod grid;
 mod pen;
 
+pub use describe::describe;
 pub use pen::Pen;
 
 use rlaif::env::Scene;

@@ -11,6 +11,7 @@ pub mod protocol;
 pub mod session;
 
 use protocol::{Request, RunRequest, post, post_object};
+use rlaif::feedback::preference::{Answer, AnswerReport};
 use session::Session;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -30,6 +31,9 @@ pub fn start(kind: BackendKind) {
         running: Cell::new(false),
         last_snapshot: Cell::new(Some(f64::NEG_INFINITY)),
         session: RefCell::new(None),
+        session_number: Cell::new(0),
+        answers: RefCell::new(Vec::new()),
+        wake: RefCell::new(None),
     });
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -52,6 +56,14 @@ struct Worker {
     last_snapshot: Cell<Option<f64>>,
     /// Taken out while a run is in progress, put back when it ends.
     session: RefCell<Option<Session>>,
+    /// Numbers each session, so that an answer to a query of a session that was replaced or
+    /// reset is never applied to the new one.
+    session_number: Cell<u32>,
+    /// A person's answers that came while the session was out of its cell, applied in order
+    /// before the run's next slice.
+    answers: RefCell<Vec<(u64, Answer)>>,
+    /// Resolves the promise a run waiting for labels awaits; see [`Worker::wait_for_answers`].
+    wake: RefCell<Option<js_sys::Function>>,
 }
 
 /// Why a run ended early.
@@ -61,6 +73,24 @@ enum Failure {
     /// The backend could not start: the page falls back to the CPU.
     Device(String),
     Train(String),
+}
+
+/// Tells the page what came of an answer: the AI labeler's verdict and the reward model's
+/// prediction on the pair, or why it was not applied.
+fn post_answered(id: u64, answer: Answer, result: Result<AnswerReport, String>) {
+    let mut fields = vec![
+        ("type", "answered".into()),
+        ("id", (id as f64).into()),
+        ("answer", answer.name().into()),
+    ];
+    match result {
+        Ok(report) => {
+            fields.push(("ai", report.ai.name().into()));
+            fields.push(("model", report.model.into()));
+        }
+        Err(why) => fields.push(("refused", why.into())),
+    }
+    post(&fields);
 }
 
 fn post_error(stage: &str, message: String) {
@@ -74,8 +104,44 @@ fn post_error(stage: &str, message: String) {
 impl Worker {
     fn on_message(self: Rc<Self>, data: &JsValue) {
         match Request::parse(data) {
-            Ok(Request::Pause) => self.pause.set(true),
-            Ok(Request::Reset) if !self.running.get() => *self.session.borrow_mut() = None,
+            Ok(Request::Pause) => {
+                self.pause.set(true);
+                self.wake();
+            }
+            Ok(Request::Answer {
+                session,
+                id,
+                answer,
+            }) => self.on_answer(session, id, answer),
+            Ok(Request::Reset) if !self.running.get() => self.replace_session(None),
+            Ok(Request::Labels) if !self.running.get() => match &*self.session.borrow() {
+                Some(session) => post(&[
+                    ("type", "labels".into()),
+                    ("json", session.labels_json().into()),
+                ]),
+                None => post_error(
+                    "labels",
+                    "no run yet: its labels are kept once it starts".into(),
+                ),
+            },
+            Ok(Request::ImportLabels(json)) if !self.running.get() => {
+                let result = match &mut *self.session.borrow_mut() {
+                    Some(session) => session
+                        .import_labels(&json)
+                        .map(|count| (count, session.queue_message(self.session_number.get()))),
+                    None => Err("no run yet: start one, then add the labels".into()),
+                };
+                match result {
+                    Ok((count, queue)) => {
+                        post(&[
+                            ("type", "labels-imported".into()),
+                            ("count", (count as f64).into()),
+                        ]);
+                        post_object(&queue);
+                    }
+                    Err(m) => post_error("labels", m),
+                }
+            }
             Ok(Request::Export) if !self.running.get() => {
                 self.running.set(true);
                 wasm_bindgen_futures::spawn_local(async move {
@@ -117,6 +183,60 @@ impl Worker {
             Ok(_) => post_error("request", "a run is in progress: pause it first".into()),
             Err(message) => post_error("request", message),
         }
+    }
+
+    /// Replaces the session, numbering the new one, and forgets answers to the old one.
+    fn replace_session(&self, session: Option<Session>) {
+        *self.session.borrow_mut() = session;
+        self.session_number
+            .set(self.session_number.get().wrapping_add(1));
+        self.answers.borrow_mut().clear();
+    }
+
+    /// A person's answer: applied now when no run holds the session, else kept for the run
+    /// to apply before its next slice (waking it if it waits for labels). An answer to
+    /// another session than the current one is refused.
+    fn on_answer(&self, session: u32, id: u64, answer: Answer) {
+        if session != self.session_number.get() {
+            post_answered(id, answer, Err("its run was reset or replaced".into()));
+            return;
+        }
+        self.answers.borrow_mut().push((id, answer));
+        if let Some(session) = &mut *self.session.borrow_mut() {
+            self.apply_answers(session);
+        }
+        self.wake();
+    }
+
+    /// Applies the answers kept so far, in order, and posts what came of each and the queue.
+    fn apply_answers(&self, session: &mut Session) {
+        let answers = std::mem::take(&mut *self.answers.borrow_mut());
+        if answers.is_empty() {
+            return;
+        }
+        for (id, answer) in answers {
+            post_answered(id, answer, session.answer(id, answer));
+        }
+        post_object(&session.queue_message(self.session_number.get()));
+    }
+
+    /// Resolves the promise of a run waiting for labels, if one waits.
+    fn wake(&self) {
+        if let Some(resolve) = self.wake.borrow_mut().take() {
+            // Calling a promise's resolve function does not throw.
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+
+    /// Waits until an answer or a pause arrives (a run waiting for a person's labels).
+    async fn wait_for_answers(&self) {
+        if !self.answers.borrow().is_empty() || self.pause.get() {
+            return;
+        }
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            *self.wake.borrow_mut() = Some(resolve);
+        });
+        let _ = JsFuture::from(promise).await;
     }
 
     /// Posts a `snapshot` of the run (after the first update, then at most every few
@@ -201,7 +321,7 @@ impl Worker {
         let device = self.devices.get(self.kind).await?;
         let session = Session::import(bytes, baseline, demos, &device.device)?;
         let message = session.imported_message();
-        *self.session.borrow_mut() = Some(session);
+        self.replace_session(Some(session));
         Ok(message)
     }
 
@@ -229,7 +349,7 @@ impl Worker {
                     ),
                 ]);
             }
-            *self.session.borrow_mut() = Some(session);
+            self.replace_session(Some(session));
             self.last_snapshot.set(Some(f64::NEG_INFINITY));
         }
         let mut session = self
@@ -247,15 +367,25 @@ impl Worker {
         session: &mut Session,
         updates: u64,
     ) -> Result<&'static str, Failure> {
-        for _ in 0..updates {
+        let until = session.updates().saturating_add(updates);
+        while session.updates() < until {
+            self.apply_answers(session);
             if self.pause.get() {
                 return Ok("paused");
             }
             if session.finished() {
                 return Ok("finished");
             }
-            let metrics = session.step().await.map_err(Failure::Train)?;
+            let metrics = session
+                .step(self.session_number.get())
+                .await
+                .map_err(Failure::Train)?;
             post_object(&metrics);
+            if session.waiting() {
+                // No step until a person's answer (or a pause) comes.
+                self.wait_for_answers().await;
+                continue;
+            }
             if self.kind == BackendKind::Gpu {
                 self.post_snapshot(session).await;
             }

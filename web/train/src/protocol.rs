@@ -15,19 +15,37 @@
 //!   checkpoint `bytes` (a `Uint8Array`; with `baseline`, its racing baseline's snapshot, as a
 //!   WebGPU worker's `snapshot` message gives them; without it, no baseline; with `demos`, the
 //!   demonstrations file's text that a `demo:` teacher is learned from again).
+//! - `{ type: "answer", session, id, answer }`: a person's answer (`left`, `right`, `equal`
+//!   or `skip`) to query `id` of session `session` (preference mode, labels from a person).
+//!   Accepted while a run is in progress too: it is applied before the run's next slice, in
+//!   the order given, and never to another session than the one that asked.
+//! - `{ type: "labels" }`: the session's labels so far, as a labels file (between runs).
+//! - `{ type: "import-labels", json }`: adds a labels file's labels to the session (between
+//!   runs); all of them, or none with an error.
 //!
 //! Worker to page: `ready`, `device` (backend and device name), `status` (text to show),
 //! `exported` (`bytes`, `envId`, `envSteps`, `optimizer`: whether Adam's state is in), `imported` (`config` JSON and the run's totals),
 //! `snapshot` (WebGPU worker: `bytes`, `baseline` when one races, `envSteps`: the run to
 //! continue on the CPU should the GPU fail),
-//! `metrics` (`run` and, when racing, `baseline`: totals, means, new curve points and the
+//! `answered` (`id`, `answer`, and the AI labeler's verdict `ai` and the reward model's
+//! `P(left > right)` `model` when the pair was asked; or `refused`, why it was not applied),
+//! `queue` (the queue fields of `metrics`, after answers were applied), `labels` (`json`: a
+//! labels file), `labels-imported` (`count`),
+//! `metrics` (`session`: the session's number, which answers name; `run` and, when racing,
+//! `baseline`: totals, means, new curve points and the
 //! latest finished episode of the first env as `episode: { number, seed (BigInt), actions,
 //! episodeReturn }`, sent once, for the page to replay; feedback
-//! runs will add `aiCurve`, `labelsUsed`, `labelerAccuracy` and `rewardModelAccuracy`, which
-//! the page draws when present), `done` (`reason`: finished, paused or stepped) and `error`
-//! (`stage`: request, config, device, train, export or import).
+//! runs add `aiCurve`, `labelsUsed`, `labelerAccuracy` and `rewardModelAccuracy`, which
+//! the page draws when present; with labels from a person, `labelsYou`, `queries` (the
+//! queries asked since the last message: `{ id, askedAt, left, right }`, each side
+//! `{ seed (BigInt), start, len, actions }`, the actions from the episode's first step),
+//! `queueIds` (the ids still waiting), `waiting` (`{ given, needed }` while the run waits for
+//! its first labels), `youVsAi` and `youVsModel` (`[agreed, compared]`)), `done` (`reason`:
+//! finished, paused or stepped) and `error` (`stage`: request, config, device, train, export,
+//! import or labels).
 
 use js_sys::{Object, Reflect};
+use rlaif::feedback::preference::Answer;
 use wasm_bindgen::prelude::*;
 use web_sys::DedicatedWorkerGlobalScope;
 
@@ -44,6 +62,14 @@ pub struct RunRequest {
 
 pub enum Request {
     Run(RunRequest),
+    /// A person's answer to query `id` of session `session`.
+    Answer {
+        session: u32,
+        id: u64,
+        answer: Answer,
+    },
+    Labels,
+    ImportLabels(String),
     Pause,
     Reset,
     Export,
@@ -65,6 +91,30 @@ impl Request {
             Some("pause") => Ok(Request::Pause),
             Some("reset") => Ok(Request::Reset),
             Some("export") => Ok(Request::Export),
+            Some("labels") => Ok(Request::Labels),
+            Some("import-labels") => field("json")
+                .and_then(|v| v.as_string())
+                .map(Request::ImportLabels)
+                .ok_or_else(|| "import-labels: json must be a string".into()),
+            Some("answer") => {
+                let whole = |name: &str| {
+                    field(name)
+                        .and_then(|v| v.as_f64())
+                        .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 2f64.powi(53))
+                };
+                let session = whole("session")
+                    .filter(|x| *x <= f64::from(u32::MAX))
+                    .ok_or("answer: session must be a whole number")?;
+                let id = whole("id").ok_or("answer: id must be a whole number")?;
+                let answer = field("answer")
+                    .and_then(|v| v.as_string())
+                    .ok_or("answer: answer must be a string")?;
+                Ok(Request::Answer {
+                    session: session as u32,
+                    id: id as u64,
+                    answer: Answer::parse(&answer).map_err(|e| format!("answer: {e}"))?,
+                })
+            }
             Some("import") => {
                 let bytes = field("bytes")
                     .filter(|v| v.is_instance_of::<js_sys::Uint8Array>())
@@ -112,7 +162,8 @@ impl Request {
                 }))
             }
             _ => Err(
-                "unknown message: expected type 'run', 'pause', 'reset', 'export' or 'import'"
+                "unknown message: expected type 'run', 'pause', 'reset', 'export', 'import', \
+                 'answer', 'labels' or 'import-labels'"
                     .into(),
             ),
         }

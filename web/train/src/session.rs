@@ -6,6 +6,8 @@ use crate::protocol::object;
 use burn::tensor::Device;
 use rlaif::experiment::trainer::MEAN_WINDOW;
 use rlaif::experiment::{ExperimentConfig, Metric, Trainer};
+use rlaif::feedback::labels_file::LabelsFile;
+use rlaif::feedback::preference::{Answer, AnswerReport, SegmentRef};
 use rlaif::feedback::{FeedbackConfig, FeedbackMode};
 use wasm_bindgen::JsValue;
 
@@ -20,6 +22,8 @@ struct Run {
     recent_ai: std::collections::VecDeque<f64>,
     /// Number of the last episode recording sent to the page.
     sent_episode: u64,
+    /// The newest query sent to the page (ids only grow).
+    sent_query: u64,
 }
 
 impl Run {
@@ -37,6 +41,7 @@ impl Run {
             first: Vec::with_capacity(FIRST_EPISODES),
             recent_ai: std::collections::VecDeque::with_capacity(MEAN_WINDOW + 1),
             sent_episode: 0,
+            sent_query: 0,
         }
     }
 
@@ -109,7 +114,7 @@ impl Run {
         };
         let first = (self.first.len() == FIRST_EPISODES)
             .then(|| self.first.iter().sum::<f64>() / FIRST_EPISODES as f64);
-        Ok(object(&[
+        let message = object(&[
             ("envSteps", (self.trainer.env_steps() as f64).into()),
             ("episodes", (self.trainer.episodes() as f64).into()),
             ("updates", (self.trainer.updates() as f64).into()),
@@ -134,9 +139,69 @@ impl Run {
                 "rewardModelAccuracy",
                 js_sys::Float64Array::from(&model[..]).into(),
             ),
-        ])
-        .into())
+        ]);
+        self.add_person_fields(&message);
+        Ok(message.into())
     }
+
+    /// With labels from a person: the queries asked since the last message, the ids still
+    /// waiting, whether the run waits for its first labels, and the agreement so far.
+    fn add_person_fields(&mut self, message: &js_sys::Object) {
+        let Some(queue) = self.trainer.queue() else {
+            return;
+        };
+        let queries = js_sys::Array::new();
+        let mut ids = Vec::with_capacity(queue.len());
+        for q in queue.iter() {
+            ids.push(q.id as f64);
+            if q.id > self.sent_query {
+                queries.push(&object(&[
+                    ("id", (q.id as f64).into()),
+                    ("askedAt", (q.asked_at as f64).into()),
+                    ("left", segment(&q.left)),
+                    ("right", segment(&q.right)),
+                ]));
+            }
+        }
+        self.sent_query = self
+            .sent_query
+            .max(queue.iter().map(|q| q.id).max().unwrap_or(0));
+        let waiting = match self.trainer.waiting_for_labels() {
+            Some((given, needed)) => object(&[
+                ("given", (given as f64).into()),
+                ("needed", (needed as f64).into()),
+            ])
+            .into(),
+            None => JsValue::UNDEFINED,
+        };
+        let agreement = self.trainer.label_agreement().unwrap_or_default();
+        let pair = |(agreed, of): (u64, u64)| -> JsValue {
+            js_sys::Float64Array::from(&[agreed as f64, of as f64][..]).into()
+        };
+        let fields: [(&str, JsValue); 6] = [
+            ("labelsYou", (self.trainer.labels_you() as f64).into()),
+            ("queries", queries.into()),
+            ("queueIds", js_sys::Float64Array::from(&ids[..]).into()),
+            ("waiting", waiting),
+            ("youVsAi", pair(agreement.you_vs_ai)),
+            ("youVsModel", pair(agreement.you_vs_model)),
+        ];
+        for (key, value) in fields {
+            // Setting a property on a plain object cannot fail.
+            let _ = js_sys::Reflect::set(message, &key.into(), &value);
+        }
+    }
+}
+
+/// A queried segment for the page to replay: `{ seed, start, len, actions }`.
+fn segment(s: &SegmentRef) -> JsValue {
+    object(&[
+        ("seed", js_sys::BigInt::from(s.seed).into()),
+        ("start", (s.start as f64).into()),
+        ("len", (s.len as f64).into()),
+        ("actions", js_sys::Float32Array::from(&s.actions[..]).into()),
+    ])
+    .into()
 }
 
 pub struct Session {
@@ -254,12 +319,53 @@ impl Session {
         self.run.finished()
     }
 
+    /// Whether the main run waits for a person's first labels.
+    pub fn waiting(&self) -> bool {
+        self.run.trainer.waiting_for_labels().is_some()
+    }
+
+    /// The main run's updates so far.
+    pub fn updates(&self) -> u64 {
+        self.run.trainer.updates()
+    }
+
+    /// A person's answer to query `id`, applied to the reward model's labels at once.
+    pub fn answer(&mut self, id: u64, answer: Answer) -> Result<AnswerReport, String> {
+        self.run
+            .trainer
+            .answer(id, answer)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The `queue` message: the queue fields of `metrics`, after answers were applied.
+    pub fn queue_message(&mut self, session: u32) -> js_sys::Object {
+        let message = object(&[("type", "queue".into()), ("session", session.into())]);
+        self.run.add_person_fields(&message);
+        message
+    }
+
+    /// The main run's labels so far, as a labels file's JSON text.
+    pub fn labels_json(&self) -> String {
+        self.run.trainer.labels_file().to_json()
+    }
+
+    /// Adds the labels of a labels file (its JSON text) to the main run: all, or none.
+    pub fn import_labels(&mut self, json: &str) -> Result<usize, String> {
+        let file = LabelsFile::parse(json.as_bytes()).map_err(|e| e.to_string())?;
+        self.run
+            .trainer
+            .import_labels(&file)
+            .map_err(|e| e.to_string())
+    }
+
     /// One update of the run and one of the baseline (unless it already finished); returns the
-    /// `metrics` message.
-    pub async fn step(&mut self) -> Result<js_sys::Object, String> {
+    /// `metrics` message. While the run waits for a person's first labels it takes no step,
+    /// and neither does the baseline, so the race stays even.
+    pub async fn step(&mut self, session: u32) -> Result<js_sys::Object, String> {
         let run = self.run.step().await?;
+        let waiting = self.waiting();
         let baseline = match &mut self.baseline {
-            Some(b) if !b.finished() => b.step().await?,
+            Some(b) if !b.finished() && !waiting => b.step().await?,
             _ => JsValue::UNDEFINED,
         };
         let steps = self.run.trainer.env_steps()
@@ -271,6 +377,7 @@ impl Session {
         self.last = Some((now, steps));
         Ok(object(&[
             ("type", "metrics".into()),
+            ("session", session.into()),
             ("run", run),
             ("baseline", baseline),
             ("stepsPerSecond", steps_per_second.into()),
