@@ -559,6 +559,10 @@ function onWorkerMessage(m) {
   } else if (m.type === "queue") {
     if ((page.session ?? page.training) !== null) page.labels?.onQueue(m.session, m);
     if (typeof m.labelsYou === "number") ui.stats.labelsYou.textContent = String(m.labelsYou);
+    if (m.waiting) showWaiting(m.waiting);
+    else if (ui.trainStatus.dataset.state === "waiting") {
+      setTrainStatus(page.training ? "training" : "paused", "Your first labels are in: the run trains on them.");
+    }
   } else if (m.type === "snapshot") {
     page.gpuSnapshot = { bytes: m.bytes, baseline: m.baseline, envSteps: m.envSteps };
   } else if (m.type === "status") {
@@ -598,12 +602,17 @@ function onWorkerMessage(m) {
       page.charts.returns.extend(page.charts.series.baseline, b.curve);
     }
     if (r.waiting) {
-      setTrainStatus("waiting", `Waiting for your labels: ${r.waiting.given} of ${r.waiting.needed} first labels. Label the pairs below; training goes on once they are in.`);
+      showWaiting(r.waiting);
     } else {
       setTrainStatus("training", `Training ${page.state.env}: ${r.envSteps} env steps, ${r.updates} updates`);
     }
     scheduleChart();
   }
+}
+
+/** The run waits for a person's first labels: `{ given, needed }`. */
+function showWaiting({ given, needed }) {
+  setTrainStatus("waiting", `Waiting for your labels: ${given} of ${needed} first labels. Label the pairs below; training goes on once they are in.`);
 }
 
 function setTrainStatus(state, text) {

@@ -149,11 +149,11 @@ export class LabelingPanel {
    */
   onQueue(session, fields, envSteps) {
     if (this.mode !== "queue" || !fields?.queueIds) return;
-    const q = this.queue;
-    if (q.session !== session) {
+    if (this.queue.session !== session) {
       this.resetQueue();
       this.queue.session = session;
     }
+    const q = this.queue;
     const live = new Set(fields.queueIds);
     for (const query of fields.queries ?? []) {
       if (live.has(query.id) && !q.pending.some((p) => p.id === query.id) && q.shown?.id !== query.id) {

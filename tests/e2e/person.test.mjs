@@ -69,8 +69,10 @@ function watchPair(page) {
 
 /**
  * Plays the person on `page` until the mean return reaches the threshold (or `MAX_LABELS` are
- * given, after which the run trains on without them). `flipEvery`: every n-th decided answer
- * is flipped (0: none). Returns `{ labels, envSteps, seconds }` at the threshold.
+ * given, after which the run trains on without them). The person trains one update at a time
+ * (Step) and answers every pair the run asked before the next, as `rlaif train --person`
+ * does: in the page a free-running run outpaces a person watching every pair. `flipEvery`:
+ * every n-th decided answer is flipped (0: none). Returns `{ labels, envSteps, seconds }`.
  */
 async function labelUntilSolved(page, flipEvery) {
   await page.locator(byId("labeling-panel")).scrollIntoViewIfNeeded();
@@ -86,20 +88,32 @@ async function labelUntilSolved(page, flipEvery) {
     const mean = Number(await text(page, "stat-mean-return"));
     if (mean >= THRESHOLD) break;
     assert.ok(Date.now() - started < 6 * 60_000, `no threshold within 6 minutes (mean ${mean}, ${given} labels)`);
-    const state = await page.getAttribute(byId("train-status"), "data-state");
+    // Read in one go: the status and the panel change together.
+    const { state, status, waiting } = await page.evaluate(() => {
+      const get = (id) => document.querySelector(`[data-testid="${id}"]`);
+      return { state: get("train-status").dataset.state, status: get("train-status").textContent, waiting: get("label-waiting").textContent };
+    });
     if (state === "waiting") {
       sawWaiting = true;
-      assert.match(await text(page, "train-status"), /^Waiting for your labels: \d+ of \d+ first labels\./);
-      assert.match(await text(page, "label-waiting"), /^The run waits for your first labels: \d+ of \d+\.$/);
+      const [, given, needed] = status.match(/^Waiting for your labels: (\d+) of (\d+) first labels\./) ?? [];
+      assert.ok(needed, status);
+      assert.equal(waiting, `The run waits for your first labels: ${given} of ${needed}.`);
     }
-    assert.ok(!["error", "done"].includes(state), `the run stopped: ${await text(page, "train-status")} ${await notice(page)}`);
+    if (state === "done" && Number(await text(page, "stat-mean-return")) >= THRESHOLD) break;
+    assert.ok(!["error", "done"].includes(state), `the run stopped: ${status} ${await notice(page)} (mean return ${await text(page, "stat-mean-return")}, ${given} labels)`);
     const asking = await page.$eval(byId("labeling-panel"), (p) => p.dataset.state === "asking");
     if (!asking || given >= MAX_LABELS) {
-      await page.waitForTimeout(100);
+      // Every pair of the round answered: the next update (Step), once the last one is done.
+      // The key, not the button: clicking would scroll the panel (and its animation) away.
+      if (await page.isEnabled(byId("step"))) await page.keyboard.press("s");
+      else await page.waitForTimeout(100);
       continue;
     }
     const seen = await watchPair(page);
     if (seen === null) continue;
+    if (given === 25 && flipEvery === 0) {
+      await page.locator(byId("labeling-panel")).screenshot({ path: path.join(artifacts, "labeling-queue.png") });
+    }
     let choice = seen.left > seen.right ? "left" : seen.right > seen.left ? "right" : "equal";
     if (choice !== "equal") {
       decided += 1;
@@ -126,11 +140,9 @@ for (const [name, flipEvery] of [["answers as they see it", 0], ["flips one answ
     assert.equal(await notice(page), null);
     assert.equal(await page.inputValue(byId("labels-from")), "you");
     assert.equal(await page.$eval(byId("labeling-panel"), (p) => p.dataset.mode), "queue");
-    await page.click(byId("play"));
     const result = await labelUntilSolved(page, flipEvery);
     console.log(`# person (${name}): threshold ${THRESHOLD} at ${result.envSteps} env steps, ${result.labels} labels, ${result.seconds.toFixed(1)} s`);
-    await page.click(byId("pause"));
-    await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "paused");
+    await page.waitForFunction(() => ["paused", "done"].includes(document.querySelector('[data-testid="train-status"]').dataset.state));
 
     if (flipEvery === 0) {
       // The labels download as a labels file with every answer, its segments as seeds and actions.

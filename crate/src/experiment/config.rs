@@ -27,7 +27,9 @@ pub struct ExperimentConfig {
     #[serde(default)]
     pub ppo: PpoConfig,
     /// AI feedback blended into the env reward; none by default.
-    #[serde(default, skip_serializing_if = "FeedbackConfig::is_none")]
+    /// Written whenever a knob is set, so that an env's preset keeps the preference knobs
+    /// its lesson tuned (the page reads presets as JSON) while training plain PPO.
+    #[serde(default, skip_serializing_if = "FeedbackConfig::is_default")]
     pub feedback: FeedbackConfig,
     /// Free text: where the numbers come from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +88,14 @@ const PRESETS: &[(&str, &str)] = &[
 /// Feedback lessons: presets with a teacher, each showing one thing feedback does
 /// (`static/presets/lessons/`), by name.
 pub const LESSONS: &[(&str, &str)] = &[
+    (
+        "empty-your-labels",
+        include_str!("../../../static/presets/lessons/empty-your-labels.json"),
+    ),
+    (
+        "doorkey-your-labels",
+        include_str!("../../../static/presets/lessons/doorkey-your-labels.json"),
+    ),
     (
         "mountaincar-direct",
         include_str!("../../../static/presets/lessons/mountaincar-direct.json"),
@@ -214,14 +224,19 @@ mod tests {
             let lesson = ExperimentConfig::from_json(text).unwrap();
             if lesson.feedback.mode != crate::feedback::FeedbackMode::Preference
                 || lesson.feedback.preference == Default::default()
+                || *name == "doorkey-your-labels"
             {
+                // DoorKey's preset keeps the AI lesson's knobs; its person lesson is a file.
                 continue;
             }
             let preset = ExperimentConfig::preset(&lesson.env_id).unwrap();
-            assert_eq!(
-                preset.feedback.preference, lesson.feedback.preference,
-                "{name}"
-            );
+            // Who labels is the page's choice (`labels=`), not the preset's.
+            let mut knobs = lesson.feedback.preference;
+            knobs.label_source = preset.feedback.preference.label_source;
+            assert_eq!(preset.feedback.preference, knobs, "{name}");
+            // The page reads the preset as JSON: the knobs survive it.
+            let read = ExperimentConfig::from_json(&preset.to_json()).unwrap();
+            assert_eq!(read.feedback.preference, knobs, "{name}");
             assert_eq!(preset.ppo, lesson.ppo, "{name}");
             assert!(
                 preset.feedback.is_none(),

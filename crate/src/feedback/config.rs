@@ -515,6 +515,12 @@ impl FeedbackConfig {
         self.mode == FeedbackMode::None
     }
 
+    /// Nothing set: no feedback and every knob at its default (a preset may carry tuned
+    /// preference knobs without asking for feedback; those are kept).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if !(0.0..=1.0).contains(&self.lambda) {
             return Err(format!("lambda must be in [0, 1], got {}", self.lambda));
