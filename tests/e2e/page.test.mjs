@@ -24,7 +24,7 @@ const TEST_IDS = [
   "env-select", "feedback-select", "teacher-select", "preset-select", "lambda", "seed", "play",
   "pause", "step", "reset", "share", "embed-code", "backend-badge", "notice", "rollout-canvas",
   "chart", "stat-episodes", "stat-env-steps", "stat-mean-return", "stat-baseline-mean-return",
-  "stat-labels",
+  "stat-labels", "labels-from", "label-queue", "stat-labels-you",
 ];
 
 const open = (hash = "") => openTab(site, hash);
@@ -57,7 +57,7 @@ test("the page has every test id, a strict CSP, no inline script, and loads smal
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
   assert.equal(await page.locator("script:not([src])").count(), 0, "an inline script");
   assert.equal(await notice(page), null);
-  assert.equal(await hashOf(page), "#v=1&env=CartPole-v1&fb=none&teacher=&lambda=0.5&sched=constant&floor=0&mistake=0&beta=0&seed=1&speed=30&backend=auto&base=1&ov=0");
+  assert.equal(await hashOf(page), "#v=1&env=CartPole-v1&fb=none&teacher=&lambda=0.5&sched=constant&floor=0&mistake=0&beta=0&labels=ai&seed=1&speed=30&backend=auto&base=1&ov=0");
   assert.ok(await inked(page, "rollout-canvas") > 0.005, "the rollout canvas is blank");
 
   // Nothing of the trainer loads before training; what did load is the first frame's cost.
