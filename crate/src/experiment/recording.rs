@@ -5,6 +5,7 @@
 //! env of the same id redraws it exactly, without sending frames.
 
 use crate::env::{Action, Env, EnvError};
+use crate::feedback::teacher::{Teacher, TeacherView, value_after};
 
 /// Why a recording could not be replayed.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,64 @@ impl EpisodeRecording {
 
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty()
+    }
+
+    /// Replays the recording in `env` (reset first) and returns `teacher`'s score of each
+    /// step as the trainer takes it (`score(Phi(s), a, s')`, `Phi` after a terminal step 0,
+    /// stored as `f32`): what the AI labeler, or a simulated person, compares segments by.
+    /// With `whole` the episode must end at its last step; without, the recording may stop
+    /// mid-episode (a segment's episode up to the segment's end) but may not end early. An
+    /// error says why it does not replay.
+    pub fn teacher_scores(
+        &self,
+        env: &mut dyn Env,
+        teacher: &mut dyn Teacher,
+        whole: bool,
+    ) -> Result<Vec<f64>, String> {
+        let space = &env.spec().action_space;
+        let (discrete, width) = match space.n() {
+            Some(_) => (true, 1),
+            None => (false, space.flat_dim().max(1)),
+        };
+        if self.is_empty() {
+            return Err("it has no actions".into());
+        }
+        if !self.actions.len().is_multiple_of(width) {
+            return Err(format!(
+                "it has {} action values, not a whole number of {width}-value actions",
+                self.actions.len()
+            ));
+        }
+        let steps = self.len(width);
+        let mut obs = vec![0.0; env.spec().observation_space.flat_dim()];
+        env.reset(Some(self.seed), &mut obs);
+        let mut phi = teacher.value(TeacherView {
+            env: &*env,
+            obs: &obs,
+        });
+        let mut scores = Vec::with_capacity(steps);
+        for t in 0..steps {
+            let action = self
+                .action(t, discrete, width)
+                .ok_or_else(|| format!("step {} has no action", t + 1))?;
+            let step = env
+                .step(action, &mut obs)
+                .map_err(|e| format!("step {}: {e}", t + 1))?;
+            let view = TeacherView {
+                env: &*env,
+                obs: &obs,
+            };
+            // The rollout buffer holds scores as f32; the labeler reads them back.
+            scores.push(f64::from(teacher.score(phi, action, view, &step) as f32));
+            phi = value_after(teacher, view, &step);
+            let done = step.terminated || step.truncated;
+            let last = t + 1 == steps;
+            if done && !last || whole && done != last {
+                let what = if done { "ended" } else { "went on" };
+                return Err(format!("it {what} at step {} of {steps}", t + 1));
+            }
+        }
+        Ok(scores)
     }
 
     /// Step `t`'s action for an env whose actions are discrete (one index per step) or

@@ -9,8 +9,9 @@
 use super::config::LabelerConfig;
 use super::labeler::Labeler;
 use super::preference::{Answer, SegmentRef};
-use super::teacher::{self, Teacher, TeacherView, value_after};
-use crate::env::{self, Action, Env};
+use super::teacher::{self, Teacher};
+use crate::env::{self, Env};
+use crate::experiment::EpisodeRecording;
 
 /// The knobs of a person who labels with care: one label in ten flipped (B-Pref's "mistake"
 /// teacher), otherwise the segment that made more progress.
@@ -58,8 +59,7 @@ pub struct SimulatedPerson {
     env: Box<dyn Env>,
     teacher: Box<dyn Teacher>,
     labeler: Labeler,
-    obs: Vec<f32>,
-    discrete: bool,
+    /// Floats each action takes in a segment (1 for a discrete action).
     width: usize,
 }
 
@@ -71,16 +71,11 @@ impl SimulatedPerson {
         let env = env::make(env_id).map_err(|e| e.to_string())?;
         let teacher = teacher::make(None, env_id).map_err(|e| e.to_string())?;
         let space = &env.spec().action_space;
-        let (discrete, width) = match space.n() {
-            Some(_) => (true, 1),
-            None => (false, space.flat_dim().max(1)),
-        };
+        let width = space.n().map_or(space.flat_dim().max(1), |_| 1);
         Ok(Self {
-            obs: vec![0.0; env.spec().observation_space.flat_dim()],
             env,
             teacher,
             labeler: Labeler::new(config, seed),
-            discrete,
             width,
         })
     }
@@ -101,38 +96,14 @@ impl SimulatedPerson {
                 segment.actions.len()
             ));
         }
-        let env = &mut *self.env;
-        env.reset(Some(segment.seed), &mut self.obs);
-        let mut phi = self.teacher.value(TeacherView {
-            env: &*env,
-            obs: &self.obs,
-        });
-        let mut scores = Vec::with_capacity(segment.len);
-        for t in 0..steps {
-            let values = &segment.actions[t * self.width..(t + 1) * self.width];
-            let action = if self.discrete {
-                Action::Discrete(values[0] as usize)
-            } else {
-                Action::Continuous(values)
-            };
-            let step = env
-                .step(action, &mut self.obs)
-                .map_err(|e| format!("step {}: {e}", t + 1))?;
-            let view = TeacherView {
-                env: &*env,
-                obs: &self.obs,
-            };
-            if t >= segment.start {
-                // As the trainer stores them: f32.
-                let score = self.teacher.score(phi, action, view, &step);
-                scores.push(f64::from(score as f32));
-            }
-            phi = value_after(&mut *self.teacher, view, &step);
-            if (step.terminated || step.truncated) && t + 1 < steps {
-                return Err(format!("its episode ended at step {} of {steps}", t + 1));
-            }
-        }
-        Ok(scores)
+        let episode = EpisodeRecording {
+            number: 0,
+            seed: segment.seed,
+            actions: segment.actions.clone(),
+            episode_return: 0.0,
+        };
+        let mut scores = episode.teacher_scores(&mut *self.env, &mut *self.teacher, false)?;
+        Ok(scores.split_off(segment.start))
     }
 }
 

@@ -6,9 +6,7 @@ use crate::random_policy::{RandomPolicy, push_action};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use rlaif::env::{self, Env};
 use rlaif::experiment::EpisodeRecording;
-use rlaif::feedback::{
-    Labeler, LabelerConfig, Teacher, TeacherView, teacher, teacher::value_after,
-};
+use rlaif::feedback::{Labeler, LabelerConfig, Teacher, teacher};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -88,7 +86,6 @@ pub struct PairSource {
     agent: VecDeque<Rc<Episode>>,
     /// Rolled out on first need.
     random: Vec<Rc<Episode>>,
-    obs: Vec<f32>,
 }
 
 impl PairSource {
@@ -113,7 +110,6 @@ impl PairSource {
         );
         Ok(Self {
             env_id: env_id.to_string(),
-            obs: vec![0.0; env.spec().observation_space.flat_dim()],
             env,
             teacher,
             labeler,
@@ -275,48 +271,7 @@ impl PairSource {
         recording: &EpisodeRecording,
         whole: bool,
     ) -> Result<Vec<f64>, String> {
-        let (discrete, width) = action_shape(&*self.env);
-        if recording.is_empty() {
-            return Err("it has no actions".into());
-        }
-        if !recording.actions.len().is_multiple_of(width) {
-            return Err(format!(
-                "it has {} action values, not a whole number of {width}-value actions",
-                recording.actions.len()
-            ));
-        }
-        let steps = recording.len(width);
-        let env = &mut *self.env;
-        let obs = &mut self.obs;
-        env.reset(Some(recording.seed), obs);
-        let mut phi = self.teacher.value(TeacherView {
-            env: &*env,
-            obs: &obs[..],
-        });
-        let mut scores = Vec::with_capacity(steps);
-        for t in 0..steps {
-            let action = recording
-                .action(t, discrete, width)
-                .ok_or_else(|| format!("step {} has no action", t + 1))?;
-            let step = env
-                .step(action, obs)
-                .map_err(|e| format!("step {}: {e}", t + 1))?;
-            let view = TeacherView {
-                env: &*env,
-                obs: &obs[..],
-            };
-            let score = self.teacher.score(phi, action, view, &step);
-            // The rollout buffer holds scores as f32; the labeler reads them back.
-            scores.push(f64::from(score as f32));
-            phi = value_after(&mut *self.teacher, view, &step);
-            let done = step.terminated || step.truncated;
-            let last = t + 1 == steps;
-            if done && !last || whole && done != last {
-                let what = if done { "ended" } else { "went on" };
-                return Err(format!("it {what} at step {} of {steps}", t + 1));
-            }
-        }
-        Ok(scores)
+        recording.teacher_scores(&mut *self.env, &mut *self.teacher, whole)
     }
 }
 

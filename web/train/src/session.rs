@@ -152,9 +152,11 @@ impl Run {
         };
         let queries = js_sys::Array::new();
         let mut ids = Vec::with_capacity(queue.len());
+        let sent = self.sent_query;
         for q in queue.iter() {
             ids.push(q.id as f64);
-            if q.id > self.sent_query {
+            self.sent_query = self.sent_query.max(q.id);
+            if q.id > sent {
                 queries.push(&object(&[
                     ("id", (q.id as f64).into()),
                     ("askedAt", (q.asked_at as f64).into()),
@@ -163,9 +165,6 @@ impl Run {
                 ]));
             }
         }
-        self.sent_query = self
-            .sent_query
-            .max(queue.iter().map(|q| q.id).max().unwrap_or(0));
         let waiting = match self.trainer.waiting_for_labels() {
             Some((given, needed)) => object(&[
                 ("given", (given as f64).into()),
