@@ -82,7 +82,7 @@ export class LabelingPanel {
 
   /** Forgets the run's queue: a new run (or none) asks afresh. */
   resetQueue() {
-    this.queue = { session: null, pending: [], shown: null, envSteps: 0, waiting: null, labelsYou: 0, youVsAi: null, youVsModel: null, answers: new Map() };
+    this.queue = { session: null, pending: [], shown: null, envSteps: 0, waiting: null, labelsYou: 0, youVsAi: null, youVsModel: null };
   }
 
   /**
@@ -175,7 +175,6 @@ export class LabelingPanel {
   /** What came of an answer (the worker's `answered` message): the AI's verdict and the model's prediction. */
   onAnswered(m) {
     if (this.mode !== "queue") return;
-    this.queue.answers.set(m.id, m);
     if (this.last?.id === m.id) this.last = { ...this.last, ...m };
     this.render();
   }
