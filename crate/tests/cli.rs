@@ -346,6 +346,31 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
         "disagreement",
     ]);
     assert_eq!(summary["labels_used"], 30 + 10, "{summary}");
+    // A built-in lesson by id: the reward-hacking lesson's per-step model, frozen at 50.
+    let out = rlaif(
+        &[
+            "train",
+            "--env",
+            "Grid-Empty-8x8-v0",
+            "--lesson",
+            "empty-reward-hacking",
+            "--steps",
+            "3072",
+            "--json",
+        ],
+        "",
+    );
+    assert_ok(&out);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(summary["reward_model"], "step", "{summary}");
+    assert_eq!(summary["labels_used"], 50, "{summary}");
+    assert_eq!(summary["reward_model_frozen"], true, "{summary}");
+    // Frozen after 15 labels: the first update asks 15 (of its 20), then none are asked.
+    let summary = preference_run(&["--freeze-after", "15"]);
+    assert_eq!(summary["labels_used"], 15, "{summary}");
+    assert_eq!(summary["reward_model_frozen"], true, "{summary}");
+    let summary = preference_run(&["--freeze-after", "never"]);
+    assert_eq!(summary["reward_model_frozen"], false, "{summary}");
     for (flags, needle) in [
         (&["--feedback", "telepathy"][..], "unknown feedback mode"),
         (&["--feedback", "direct", "--lambda", "1.5"][..], "lambda"),
@@ -382,6 +407,15 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
             &["--feedback", "preference", "--query-selection", "loudest"][..],
             "query selection",
         ),
+        (
+            &["--feedback", "preference", "--freeze-after", "0"][..],
+            "never",
+        ),
+        (
+            &["--lesson", "empty-reward-hacking"][..],
+            "not of CartPole-v1",
+        ),
+        (&["--lesson", "no-such-lesson"][..], "unknown lesson"),
     ] {
         let mut args = vec!["train", "--env", "CartPole-v1", "--steps", "64"];
         args.extend_from_slice(flags);

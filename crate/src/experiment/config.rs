@@ -97,6 +97,14 @@ pub const LESSONS: &[(&str, &str)] = &[
         include_str!("../../../static/presets/lessons/doorkey-your-labels.json"),
     ),
     (
+        "empty-reward-hacking",
+        include_str!("../../../static/presets/lessons/empty-reward-hacking.json"),
+    ),
+    (
+        "mountaincar-your-labels",
+        include_str!("../../../static/presets/lessons/mountaincar-your-labels.json"),
+    ),
+    (
         "mountaincar-direct",
         include_str!("../../../static/presets/lessons/mountaincar-direct.json"),
     ),
@@ -121,6 +129,23 @@ pub const LESSONS: &[(&str, &str)] = &[
         include_str!("../../../static/presets/lessons/connectfour-alpha-beta.json"),
     ),
 ];
+
+impl ExperimentConfig {
+    /// The lesson `id`'s config (one of [`LESSONS`]); an unknown id is an error naming them.
+    pub fn lesson(id: &str) -> Result<Self, ConfigError> {
+        match LESSONS.iter().find(|(name, _)| *name == id) {
+            Some((_, text)) => Self::from_json(text),
+            None => Err(ConfigError::Invalid(format!(
+                "unknown lesson {id:?}: expected one of {}",
+                LESSONS
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+}
 
 /// The fallback for envs without a preset of their own.
 const DEFAULT_PRESET: &str = include_str!("../../../static/presets/default.json");
@@ -217,6 +242,20 @@ mod tests {
     }
 
     #[test]
+    fn lessons_load_by_id_and_an_unknown_id_names_the_known_ones() {
+        let lesson = ExperimentConfig::lesson("empty-reward-hacking").unwrap();
+        assert_eq!(lesson.env_id, "Grid-Empty-8x8-v0");
+        assert_eq!(lesson.feedback.preference.freeze_after, Some(50));
+        let err = ExperimentConfig::lesson("no-such-lesson")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no-such-lesson") && err.contains("doorkey-preference"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_preference_lesson_and_its_envs_preset_share_the_preference_knobs() {
         // The env's preset is what the page and `rlaif train --feedback preference` start
         // from: it carries the lesson's tuned knobs, with the same PPO settings.
@@ -225,8 +264,11 @@ mod tests {
             if lesson.feedback.mode != crate::feedback::FeedbackMode::Preference
                 || lesson.feedback.preference == Default::default()
                 || *name == "doorkey-your-labels"
+                || *name == "empty-reward-hacking"
             {
-                // DoorKey's preset keeps the AI lesson's knobs; its person lesson is a file.
+                // DoorKey's preset keeps the AI lesson's knobs; its person lesson, and the
+                // reward-hacking lesson's deliberately exploitable model, the page loads as
+                // lessons (`lesson=`).
                 continue;
             }
             let preset = ExperimentConfig::preset(&lesson.env_id).unwrap();

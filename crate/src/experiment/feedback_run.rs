@@ -306,6 +306,11 @@ impl FeedbackRun {
         self.preference.as_ref().map(|p| p.agreement())
     }
 
+    /// Whether the reward model is frozen.
+    pub(crate) fn reward_model_frozen(&self) -> bool {
+        self.preference.as_ref().is_some_and(|p| p.is_frozen())
+    }
+
     /// AI labels asked so far.
     pub(crate) fn labels_used(&self) -> u64 {
         self.preference.as_ref().map_or(0, |p| p.labels_used())

@@ -33,6 +33,18 @@ pub struct FeedbackStats {
     pub reward_model_accuracy: Option<f64>,
     /// Share of this rollout's steps where the agent took the teacher's preferred action.
     pub teacher_agreement: Option<f64>,
+    /// A person's labels so far (preference mode, skips included).
+    pub labels_you: u64,
+    /// Queries waiting for a person.
+    pub queue: usize,
+    /// Share of the person's labels the AI labeler gave too.
+    pub you_vs_ai: Option<f64>,
+    /// Share of the person's labels the reward model predicted before training on them.
+    pub you_vs_model: Option<f64>,
+    /// Share of the AI's labels the reward model predicted before training on them.
+    pub ai_vs_model: Option<f64>,
+    /// The reward model is frozen (it trains no more).
+    pub frozen: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -67,7 +79,8 @@ pub struct CsvWriter {
 pub const CSV_HEADER: &str = "kind,env_steps,episode,env_index,return,length,update,learning_rate,\
 policy_loss,value_loss,entropy,approx_kl,clip_fraction,explained_variance,mean_return,\
 ai_return,advice_loss,lambda,labels_used,labeler_accuracy,reward_model_accuracy,\
-teacher_agreement,steps_per_second,wall_seconds";
+teacher_agreement,labels_you,queue,you_vs_ai,you_vs_model,ai_vs_model,reward_model_frozen,\
+steps_per_second,wall_seconds";
 
 fn opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.3}")).unwrap_or_default()
@@ -94,7 +107,7 @@ impl CsvWriter {
             let _ = match m {
                 Metric::Episode(e) => writeln!(
                     out,
-                    "episode,{},{},{},{},{},,,,,,,,,,{},,,,,,,,",
+                    "episode,{},{},{},{},{},,,,,,,,,,{},,,,,,,,,,,,,,",
                     e.env_steps,
                     e.episode,
                     e.env_index,
@@ -106,7 +119,7 @@ impl CsvWriter {
                     let f = u.feedback;
                     writeln!(
                         out,
-                        "update,{},,,,,{},{},{},{},{},{},{},{},{},,{},{},{},{},{},{},{},{}",
+                        "update,{},,,,,{},{},{},{},{},{},{},{},{},,{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                         u.env_steps,
                         u.update,
                         u.learning_rate,
@@ -123,6 +136,13 @@ impl CsvWriter {
                         opt_full(f.and_then(|f| f.labeler_accuracy)),
                         opt_full(f.and_then(|f| f.reward_model_accuracy)),
                         opt_full(f.and_then(|f| f.teacher_agreement)),
+                        f.map(|f| f.labels_you.to_string()).unwrap_or_default(),
+                        f.map(|f| f.queue.to_string()).unwrap_or_default(),
+                        opt_full(f.and_then(|f| f.you_vs_ai)),
+                        opt_full(f.and_then(|f| f.you_vs_model)),
+                        opt_full(f.and_then(|f| f.ai_vs_model)),
+                        f.map(|f| u8::from(f.frozen).to_string())
+                            .unwrap_or_default(),
                         opt(u.steps_per_second),
                         opt(u.wall_seconds)
                     )

@@ -358,6 +358,13 @@ impl Trainer {
         self.feedback.as_ref()?.label_agreement()
     }
 
+    /// Whether the preference run's reward model is frozen (see `freeze_after`).
+    pub fn reward_model_frozen(&self) -> bool {
+        self.feedback
+            .as_ref()
+            .is_some_and(|fb| fb.reward_model_frozen())
+    }
+
     /// Preference mode with labels from a person: the queries waiting for them.
     pub fn queue(&self) -> Option<&QueryQueue> {
         self.feedback.as_ref()?.queue()
@@ -778,6 +785,12 @@ impl Trainer {
                     labeler_accuracy: round.labeler_accuracy,
                     reward_model_accuracy: round.reward_model_accuracy,
                     teacher_agreement: fb.agreement(),
+                    labels_you: round.labels_you,
+                    queue: round.queue,
+                    you_vs_ai: round.you_vs_ai,
+                    you_vs_model: round.you_vs_model,
+                    ai_vs_model: round.ai_vs_model,
+                    frozen: round.frozen,
                 }
             }),
         }));

@@ -412,6 +412,11 @@ pub struct PreferenceConfig {
     pub smoothness: f64,
     /// Who answers the queries (see [`LabelSource`]).
     pub label_source: LabelSource,
+    /// Freeze the reward model once this many labels (every source's, skips included) are
+    /// in and trained on: no more queries, no more training, and its reward statistics stop
+    /// moving, so PPO optimises one fixed function from then on. A frozen per-step model is
+    /// what a policy learns to exploit (reward hacking); `None`: never frozen.
+    pub freeze_after: Option<u64>,
 }
 
 impl Default for PreferenceConfig {
@@ -433,6 +438,7 @@ impl Default for PreferenceConfig {
             label_noise: 0.0,
             smoothness: 0.0,
             label_source: LabelSource::Ai,
+            freeze_after: None,
         }
     }
 }
@@ -477,6 +483,11 @@ impl PreferenceConfig {
                 "smoothness weight must be >= 0, got {}",
                 self.smoothness
             ));
+        }
+        if self.freeze_after == Some(0) {
+            return Err(
+                "freeze_after must be at least 1 label (leave it out to never freeze)".into(),
+            );
         }
         Ok(())
     }

@@ -76,6 +76,10 @@ pub struct FeedbackArgs {
     /// Preference mode: reward-model passes over the labels after each query round.
     #[arg(long)]
     pub reward_epochs: Option<usize>,
+    /// Preference mode: freeze the reward model once it has trained on this many labels
+    /// (no more queries or training; PPO then optimises one fixed reward), or `never`.
+    #[arg(long, value_parser = parse_freeze)]
+    pub freeze_after: Option<Freeze>,
     /// Preference mode: the reward model's learning rate.
     #[arg(long)]
     pub reward_lr: Option<f64>,
@@ -182,6 +186,9 @@ impl FeedbackArgs {
         if let Some(x) = self.reward_epochs {
             p.epochs = x;
         }
+        if let Some(Freeze(x)) = self.freeze_after {
+            p.freeze_after = x;
+        }
         if let Some(x) = self.reward_lr {
             p.learning_rate = x;
         }
@@ -220,4 +227,20 @@ pub fn answer_queue(trainer: &mut Trainer, person: &mut SimulatedPerson) -> Resu
         trainer.answer(*id, answer).map_err(|e| e.to_string())?;
     }
     Ok(waiting.len())
+}
+
+/// `--freeze-after`: a number of labels, or `never` (`None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Freeze(pub Option<u64>);
+
+fn parse_freeze(text: &str) -> Result<Freeze, String> {
+    if text == "never" {
+        return Ok(Freeze(None));
+    }
+    match text.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(Freeze(Some(n))),
+        _ => Err(format!(
+            "expected a number of labels (1 or more) or never, got {text:?}"
+        )),
+    }
 }

@@ -3,7 +3,7 @@
 //! `summary.csv`, a table on stdout and a plot of the learning curves by lambda.
 
 use crate::feedback_args::{FeedbackArgs, answer_queue};
-use crate::train::{config_from_flags, make_trainer};
+use crate::train::{ConfigSource, config_from_flags, make_trainer};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
@@ -22,8 +22,11 @@ pub struct SweepArgs {
     #[arg(long)]
     env: String,
     /// Experiment config JSON (default: the env's built-in preset).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "lesson")]
     preset: Option<String>,
+    /// A lesson's config instead (built in; it must be a lesson of --env).
+    #[arg(long)]
+    lesson: Option<String>,
     /// Lambdas to try, comma-separated; lambda 0 runs plain PPO (no feedback) as the baseline.
     #[arg(long, value_delimiter = ',', required = true)]
     lambda: Vec<f64>,
@@ -60,7 +63,8 @@ struct RunResult {
 }
 
 pub fn run(args: &SweepArgs) -> Result<(), String> {
-    let mut base = config_from_flags(&args.env, args.preset.as_deref(), &args.feedback)?;
+    let source = ConfigSource::from_flags(args.preset.as_deref(), args.lesson.as_deref());
+    let mut base = config_from_flags(&args.env, source, &args.feedback)?;
     if base.feedback.mode == FeedbackMode::None {
         return Err("a sweep needs --feedback (direct, shaping, preference or advice)".into());
     }

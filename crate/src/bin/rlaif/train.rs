@@ -16,8 +16,12 @@ pub struct TrainArgs {
     #[arg(long)]
     env: String,
     /// Experiment config JSON (default: the env's built-in preset).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "lesson")]
     preset: Option<String>,
+    /// A lesson's config instead (`static/presets/lessons/ID.json`, built in; it must be a
+    /// lesson of --env).
+    #[arg(long)]
+    lesson: Option<String>,
     /// Total environment steps (overrides the preset).
     #[arg(long)]
     steps: Option<u64>,
@@ -58,19 +62,48 @@ pub struct TrainArgs {
     feedback: FeedbackArgs,
 }
 
-/// The run's config: the preset (or `--preset FILE`), then the flags.
+/// Where a run's config starts: the env's preset, a config file, or a built-in lesson.
+#[derive(Clone, Copy)]
+pub enum ConfigSource<'a> {
+    Preset,
+    File(&'a str),
+    Lesson(&'a str),
+}
+
+impl<'a> ConfigSource<'a> {
+    /// From the `--preset FILE` and `--lesson ID` flags (clap lets at most one through).
+    pub fn from_flags(preset: Option<&'a str>, lesson: Option<&'a str>) -> Self {
+        match (preset, lesson) {
+            (Some(path), _) => Self::File(path),
+            (None, Some(id)) => Self::Lesson(id),
+            (None, None) => Self::Preset,
+        }
+    }
+}
+
+/// The run's config: the preset (or `--preset FILE`, or `--lesson ID`), then the flags.
 pub fn config_from_flags(
     env: &str,
-    preset: Option<&str>,
+    source: ConfigSource,
     feedback: &FeedbackArgs,
 ) -> Result<ExperimentConfig, String> {
-    let mut config = match preset {
-        Some(path) => {
+    let mut config = match source {
+        ConfigSource::File(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
             ExperimentConfig::from_json(&text).map_err(|e| format!("{path}: {e}"))?
         }
-        None => ExperimentConfig::preset(env).map_err(|e| e.to_string())?,
+        ConfigSource::Lesson(id) => {
+            let lesson = ExperimentConfig::lesson(id).map_err(|e| e.to_string())?;
+            if lesson.env_id != env {
+                return Err(format!(
+                    "lesson {id:?} is a lesson of {}, not of {env}",
+                    lesson.env_id
+                ));
+            }
+            lesson
+        }
+        ConfigSource::Preset => ExperimentConfig::preset(env).map_err(|e| e.to_string())?,
     };
     config.env_id = env.to_string();
     feedback.apply(&mut config.feedback)?;
@@ -78,7 +111,8 @@ pub fn config_from_flags(
 }
 
 pub fn run(args: &TrainArgs) -> Result<(), String> {
-    let mut config = config_from_flags(&args.env, args.preset.as_deref(), &args.feedback)?;
+    let source = ConfigSource::from_flags(args.preset.as_deref(), args.lesson.as_deref());
+    let mut config = config_from_flags(&args.env, source, &args.feedback)?;
     if let Some(l) = args.lambda {
         config.feedback.lambda = l;
     }
@@ -225,6 +259,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             "labels_you": trainer.labels_you(),
             "reward_model": (feedback.mode == rlaif::feedback::FeedbackMode::Preference)
                 .then(|| feedback.preference.reward_model.name()),
+            "reward_model_frozen": trainer.reward_model_frozen(),
             "final_mean_ai_return": trainer.mean_ai_return(),
         });
         println!("{summary}");

@@ -91,6 +91,11 @@ pub struct PreferenceStats {
     /// Share of the person's labels (left or right) that the reward model, as it was when
     /// the pair was asked, ordered the same way; `None` before any.
     pub you_vs_model: Option<f64>,
+    /// The same for the AI labeler's labels: the share the reward model ordered the same
+    /// way before it trained on them (held-out accuracy on the AI's labels); `None` before any.
+    pub ai_vs_model: Option<f64>,
+    /// The reward model is frozen (see `freeze_after`).
+    pub frozen: bool,
 }
 
 impl ReplayedSegment {
@@ -114,6 +119,9 @@ pub struct AnswerReport {
 pub struct LabelAgreement {
     pub you_vs_ai: (u64, u64),
     pub you_vs_model: (u64, u64),
+    /// The AI labeler's labels against the reward model's prediction before it trained on
+    /// them (the model's held-out accuracy on the AI's labels).
+    pub ai_vs_model: (u64, u64),
 }
 
 impl LabelAgreement {
@@ -177,6 +185,10 @@ pub struct PreferenceLearner {
     /// The person against the AI labeler and against the reward model: (agreed, compared).
     you_vs_ai: (u64, u64),
     you_vs_model: (u64, u64),
+    /// The AI labeler against the reward model before it trained on the label.
+    ai_vs_model: (u64, u64),
+    /// The reward model trains no more (see `freeze_after`).
+    frozen: bool,
 }
 
 impl PreferenceLearner {
@@ -244,6 +256,8 @@ impl PreferenceLearner {
             first_round: None,
             you_vs_ai: (0, 0),
             you_vs_model: (0, 0),
+            ai_vs_model: (0, 0),
+            frozen: false,
         })
     }
 
@@ -268,7 +282,18 @@ impl PreferenceLearner {
         LabelAgreement {
             you_vs_ai: self.you_vs_ai,
             you_vs_model: self.you_vs_model,
+            ai_vs_model: self.ai_vs_model,
         }
+    }
+
+    /// Whether the reward model is frozen: it asks and trains no more (see `freeze_after`).
+    pub fn is_frozen(&self) -> bool {
+        self.frozen
+    }
+
+    /// Labels given so far, every source's (skips included).
+    fn labels_given(&self) -> u64 {
+        self.labels_used + self.labels_you
     }
 
     /// With labels from a person only: `(given, needed)` while the run waits for the first
@@ -302,6 +327,11 @@ impl PreferenceLearner {
         answer: Answer,
         at_step: u64,
     ) -> Result<AnswerReport, PreferenceError> {
+        if self.frozen {
+            return Err(PreferenceError::BadInput(
+                "the reward model is frozen: it takes no more labels".into(),
+            ));
+        }
         let Some(query) = self.queue.take(id) else {
             return Err(PreferenceError::BadInput(format!(
                 "query {id} is not waiting: it was answered already, dropped from a full queue, \
@@ -440,7 +470,14 @@ impl PreferenceLearner {
                 ((per_update as f64 * (1.0 - progress)).round() as usize).max(1)
             }
         };
-        let left = self.config.label_budget.saturating_sub(self.spent());
+        if self.frozen {
+            return 0;
+        }
+        let mut left = self.config.label_budget.saturating_sub(self.spent());
+        if let Some(freeze) = self.config.freeze_after {
+            let asked = self.labels_given() + self.queue.len() as u64;
+            left = left.min(freeze.saturating_sub(asked));
+        }
         due.min(usize::try_from(left).unwrap_or(usize::MAX))
     }
 
@@ -536,6 +573,10 @@ impl PreferenceLearner {
                 continue;
             }
             self.labels_used += 1;
+            if let (Some(p), Label::First | Label::Second) = (self.model_preference(&pair), label) {
+                self.ai_vs_model.1 += 1;
+                self.ai_vs_model.0 += u64::from((p > 0.5) == (label == Label::First));
+            }
             if let Some((left, right)) = refs {
                 self.log.push(LabelRecord {
                     left,
@@ -592,6 +633,15 @@ impl PreferenceLearner {
         } else {
             None
         };
+        if let Some(freeze) = self.config.freeze_after
+            && !self.frozen
+            && self.untrained == 0
+            && self.labels_given() >= freeze
+        {
+            // Whatever still waits for a person is dropped: the model takes no more labels.
+            self.frozen = true;
+            self.queue.clear();
+        }
         let reward_model_accuracy = if self.pairs.is_empty() || segments.starts.len() < 2 {
             None
         } else {
@@ -609,6 +659,8 @@ impl PreferenceLearner {
             queue: self.queue.len(),
             you_vs_ai: share(self.you_vs_ai),
             you_vs_model: share(self.you_vs_model),
+            ai_vs_model: share(self.ai_vs_model),
+            frozen: self.frozen,
         })
     }
 
@@ -669,7 +721,10 @@ impl PreferenceLearner {
         if let Some(row) = raw.iter().position(|r| !r.is_finite()) {
             return Err(PreferenceError::NonFiniteReward { row });
         }
-        self.reward_norm.update(&raw);
+        // A frozen model's reward is one fixed function: its statistics stop moving too.
+        if !self.frozen {
+            self.reward_norm.update(&raw);
+        }
         self.reward_norm.normalize(&raw, out);
         let sign = self.config.reward_sign;
         out.iter_mut().for_each(|r| *r = sign.apply(*r));

@@ -196,6 +196,11 @@ impl QueryQueue {
         self.dropped = dropped;
     }
 
+    /// Empties the queue (its queries are neither answered nor counted as dropped).
+    pub(super) fn clear(&mut self) {
+        self.waiting.clear();
+    }
+
     pub fn len(&self) -> usize {
         self.waiting.len()
     }

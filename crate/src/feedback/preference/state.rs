@@ -42,6 +42,11 @@ pub struct LabelsState {
     pub first_round: Option<u64>,
     pub you_vs_ai: (u64, u64),
     pub you_vs_model: (u64, u64),
+    /// Absent in checkpoints written before it existed.
+    #[serde(default)]
+    pub ai_vs_model: (u64, u64),
+    #[serde(default)]
+    pub frozen: bool,
 }
 
 impl PreferenceLearner {
@@ -73,6 +78,8 @@ impl PreferenceLearner {
                 first_round: self.first_round,
                 you_vs_ai: self.you_vs_ai,
                 you_vs_model: self.you_vs_model,
+                ai_vs_model: self.ai_vs_model,
+                frozen: self.frozen,
             }),
         })
     }
@@ -108,6 +115,8 @@ impl PreferenceLearner {
         if let Some(labels) = &state.labels {
             let counts_fit = labels.you_vs_ai.0 <= labels.you_vs_ai.1
                 && labels.you_vs_model.0 <= labels.you_vs_model.1
+                && labels.ai_vs_model.0 <= labels.ai_vs_model.1
+                && (!labels.frozen || labels.queue.is_empty())
                 && labels.untrained <= state.pairs.len();
             if !counts_fit {
                 return Err(bad("label counts"));
@@ -148,6 +157,8 @@ impl PreferenceLearner {
             first_round: None,
             you_vs_ai: (0, 0),
             you_vs_model: (0, 0),
+            ai_vs_model: (0, 0),
+            frozen: false,
         });
         self.pairs = state.pairs;
         self.queue.restore(labels.queue, labels.dropped);
@@ -160,6 +171,8 @@ impl PreferenceLearner {
         self.first_round = labels.first_round;
         self.you_vs_ai = labels.you_vs_ai;
         self.you_vs_model = labels.you_vs_model;
+        self.ai_vs_model = labels.ai_vs_model;
+        self.frozen = labels.frozen;
         Ok(())
     }
 }

@@ -596,3 +596,69 @@ fn non_finite_observations_stop_training_with_an_error() {
     l.rewards(&good.view(), &mut out).unwrap();
     assert!(out.iter().all(|r| r.is_finite()), "statistics stay clean");
 }
+
+#[test]
+fn a_frozen_model_asks_and_trains_no_more_and_its_reward_stops_moving() {
+    let frozen = PreferenceConfig {
+        freeze_after: Some(60),
+        ..pref()
+    };
+    let (mut learner, stats) = run(&frozen, &LabelerConfig::default(), 6, 7);
+    let asked: Vec<u64> = stats.iter().map(|s| s.labels_used).collect();
+    // 25 a round until 60: the third round asks 10, then nothing.
+    assert_eq!(asked, vec![25, 50, 60, 60, 60, 60]);
+    let frozen_at: Vec<bool> = stats.iter().map(|s| s.frozen).collect();
+    assert_eq!(frozen_at, vec![false, false, true, true, true, true]);
+    assert!(stats[3..].iter().all(|s| s.reward_model_loss.is_none()));
+    assert!(learner.is_frozen());
+    // The reward is one fixed function: the same rollout gets the same rewards twice, and
+    // the same as a learner restored from its state, after other rollouts went by.
+    let data = Synthetic::new(4, 64, 99);
+    let mut first = vec![0.0; data.view().rows()];
+    learner.rewards(&data.view(), &mut first).unwrap();
+    for u in 0..3 {
+        learner
+            .after_rollout(&Synthetic::new(4, 64, 500 + u).view(), 0.9)
+            .unwrap();
+        let mut other = vec![0.0; data.view().rows()];
+        learner
+            .rewards(&Synthetic::new(4, 64, 600 + u).view(), &mut other)
+            .unwrap();
+    }
+    let mut again = vec![0.0; data.view().rows()];
+    learner.rewards(&data.view(), &mut again).unwrap();
+    assert_eq!(first, again);
+    // Without freezing, the running statistics move and the same rollout's rewards change.
+    let (mut moving, _) = run(&pref(), &LabelerConfig::default(), 3, 7);
+    let mut before = vec![0.0; data.view().rows()];
+    moving.rewards(&data.view(), &mut before).unwrap();
+    moving
+        .rewards(&Synthetic::new(4, 64, 777).view(), &mut again)
+        .unwrap();
+    let mut after = vec![0.0; data.view().rows()];
+    moving.rewards(&data.view(), &mut after).unwrap();
+    assert_ne!(before, after);
+    // Zero is no freezing point.
+    let zero = PreferenceConfig {
+        freeze_after: Some(0),
+        ..pref()
+    };
+    assert!(PreferenceLearner::new(&zero, &LabelerConfig::default(), 2, ACTION, 1).is_err());
+}
+
+#[test]
+fn the_model_is_scored_on_each_ai_label_before_it_trains_on_it() {
+    let (_, stats) = run(&pref(), &LabelerConfig::default(), 6, 3);
+    // The first round's labels meet an untrained model: nothing to score yet.
+    assert_eq!(stats[0].ai_vs_model, None);
+    let late = stats[5].ai_vs_model.expect("scored after the first round");
+    // A noiseless labeler of a learnable reward: the model predicts most new labels.
+    assert!(late > 0.7, "{late}");
+    // A labeler that always errs: the model, trained on its flipped labels, predicts them too.
+    let contrary = LabelerConfig {
+        mistake: 1.0,
+        ..LabelerConfig::default()
+    };
+    let (_, flipped) = run(&pref(), &contrary, 6, 3);
+    assert!(flipped[5].ai_vs_model.expect("scored") > 0.7);
+}
