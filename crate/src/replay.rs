@@ -7,7 +7,9 @@
 //! overwritten, and the actions applied in order until a step is terminated or truncated.
 //! Output: `{"t":0,"obs":[..],"state":[..]}`, then per step
 //! `{"t":k,"action":a,"obs":[..],"reward":r,"terminated":b,"truncated":b,"state":[..]}`.
-//! Floats print in the shortest form that parses back to the same f64.
+//! Floats print in the shortest form that parses back to the same f64. JSON has no NaN or
+//! infinity, so a step whose observation, reward or state is not finite is an error naming
+//! the step and the value, and nothing is printed (not even the steps before it).
 
 use crate::env::{Action, Env, EnvError, Space, registry};
 use serde::Serialize;
@@ -36,6 +38,8 @@ pub enum ReplayError {
     },
     #[error("step {index} failed: {source}")]
     Step { index: usize, source: EnvError },
+    #[error("step {t}: {field} is {value}, which JSON cannot represent")]
+    NotFinite { t: usize, field: String, value: f64 },
     #[error("cannot write the replay: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -123,14 +127,26 @@ fn widen(obs: &[f32]) -> Vec<f64> {
     obs.iter().map(|&v| f64::from(v)).collect()
 }
 
-fn write_line(out: &mut impl std::io::Write, line: &impl Serialize) -> Result<(), ReplayError> {
+/// An error for the first non-finite value of `values` (named `name[i]`) at step `t`.
+fn check_finite(t: usize, name: &str, values: &[f64]) -> Result<(), ReplayError> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(ReplayError::NotFinite {
+            t,
+            field: format!("{name}[{i}]"),
+            value: values[i],
+        }),
+        None => Ok(()),
+    }
+}
+
+fn write_line(out: &mut Vec<u8>, line: &impl Serialize) -> Result<(), ReplayError> {
     serde_json::to_writer(&mut *out, line).map_err(std::io::Error::from)?;
-    out.write_all(b"\n")?;
+    out.push(b'\n');
     Ok(())
 }
 
-/// Runs the replay described by `input` (JSON) and writes its JSON Lines to `out`. All actions
-/// are checked before anything is written.
+/// Runs the replay described by `input` (JSON) and writes its JSON Lines to `out`. Nothing is
+/// written unless the whole replay succeeds.
 pub fn replay(input: &str, out: &mut impl std::io::Write) -> Result<(), ReplayError> {
     let input: Input =
         serde_json::from_str(input).map_err(|e| ReplayError::Input(e.to_string()))?;
@@ -138,11 +154,23 @@ pub fn replay(input: &str, out: &mut impl std::io::Write) -> Result<(), ReplayEr
     replay_env(env, &input, out)
 }
 
-/// The replay proper, on an already-made env (time limit included).
+/// The replay proper, on an already-made env (time limit included). The lines are collected
+/// first (an input's replay is no longer than its actions), so a failing step prints nothing.
 fn replay_env(
-    mut env: Box<dyn Env>,
+    env: Box<dyn Env>,
     input: &Input,
     out: &mut impl std::io::Write,
+) -> Result<(), ReplayError> {
+    let mut lines = Vec::new();
+    replay_lines(env, input, &mut lines)?;
+    out.write_all(&lines)?;
+    Ok(())
+}
+
+fn replay_lines(
+    mut env: Box<dyn Env>,
+    input: &Input,
+    out: &mut Vec<u8>,
 ) -> Result<(), ReplayError> {
     let spec = env.spec().clone();
     let actions = input
@@ -164,11 +192,14 @@ fn replay_env(
     })?;
     env.observe(&mut obs);
     let state = env.state().unwrap_or_default();
+    let wide = widen(&obs);
+    check_finite(0, "obs", &wide)?;
+    check_finite(0, "state", &state)?;
     write_line(
         out,
         &Start {
             t: 0,
-            obs: &widen(&obs),
+            obs: &wide,
             state: &state,
         },
     )?;
@@ -182,12 +213,22 @@ fn replay_env(
             .step(action, &mut obs)
             .map_err(|source| ReplayError::Step { index: i, source })?;
         let state = env.state().unwrap_or_default();
+        let wide = widen(&obs);
+        check_finite(i + 1, "obs", &wide)?;
+        if !step.reward.is_finite() {
+            return Err(ReplayError::NotFinite {
+                t: i + 1,
+                field: "reward".into(),
+                value: step.reward,
+            });
+        }
+        check_finite(i + 1, "state", &state)?;
         write_line(
             out,
             &StepLine {
                 t: i + 1,
                 action: raw,
-                obs: &widen(&obs),
+                obs: &wide,
                 reward: step.reward,
                 terminated: step.terminated,
                 truncated: step.truncated,
@@ -374,6 +415,26 @@ mod tests {
             "environment 'Stateless-v0' has no settable physical state"
         );
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_value_json_cannot_carry_is_an_error_naming_the_step_and_nothing_is_written() {
+        // 1e300 is infinite as float32: the first observation already is.
+        let msg = err(r#"{"env_id":"CartPole-v1","state":[0,0,1e300,0],"actions":[1]}"#);
+        assert_eq!(msg, "step 0: obs[2] is inf, which JSON cannot represent");
+        // A huge angular velocity is finite as float32, but the first step overflows it.
+        let mut out = Vec::new();
+        let e = replay(
+            r#"{"env_id":"CartPole-v1","state":[0,0,0.5,1e38],"actions":[1,1]}"#,
+            &mut out,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("step 1: obs[") && e.ends_with("is inf, which JSON cannot represent"),
+            "{e}"
+        );
+        assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
     }
 
     #[test]

@@ -118,6 +118,11 @@ fn replay_rejects_bad_input_with_status_2() {
         "action",
     );
     assert_rejected(r#"{"env_id": "CartPole-v1""#, "JSON");
+    // JSON has no infinity: the step that reaches one is named, and nothing is printed.
+    assert_rejected(
+        r#"{"env_id": "CartPole-v1", "state": [0.0, 0.0, 0.5, 1e38], "actions": [1, 1]}"#,
+        "step 1: obs[",
+    );
 }
 
 #[test]
@@ -147,6 +152,77 @@ fn bench_envs_reports_a_rate_for_each_requested_env() {
     assert_eq!(line["env_id"], "CartPole-v1");
     assert!(line["single_steps_per_s"].as_f64().expect("a number") > 0.0);
     assert!(line["vec_env_steps_per_s"].as_f64().expect("a number") > 0.0);
+}
+
+#[test]
+fn bench_rejects_a_measurement_time_outside_its_range_with_status_2() {
+    for (what, seconds) in [
+        ("envs", "1e20"),
+        ("envs", "inf"),
+        ("envs", "NaN"),
+        ("envs", "0"),
+        ("envs", "-1"),
+        ("envs", "3601"),
+        ("update", "1e20"),
+    ] {
+        let flag = format!("--seconds={seconds}");
+        let only = if what == "envs" {
+            ["--env", "CartPole-v1"]
+        } else {
+            ["--backend", "ndarray"]
+        };
+        let out = rlaif(&["bench", what, only[0], only[1], &flag], "");
+        assert_eq!(out.status.code(), Some(2), "bench {what} {flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("rlaif: --seconds ")
+                && err.contains("above 0, at most 3600")
+                && !err.contains("panicked"),
+            "bench {what} {flag}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let out = rlaif(
+        &[
+            "bench",
+            "envs",
+            "--env",
+            "CartPole-v1",
+            "--num-envs",
+            "100000",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--num-envs 100000") && err.contains("1 to 4096"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bench_update_rejects_hidden_and_batch_sizes_outside_their_range_with_status_2() {
+    for (flag, value, range) in [
+        ("--hidden", "0", "1 to 1024"),
+        ("--hidden", "1025", "1 to 1024"),
+        ("--hidden", "1099511627776", "1 to 1024"),
+        ("--batch", "0", "1 to 1048576"),
+        ("--batch", "1048577", "1 to 1048576"),
+    ] {
+        let out = rlaif(
+            &["bench", "update", "--backend", "ndarray", flag, value],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err.trim_end(),
+            format!("rlaif: {flag} {value} is outside the allowed range ({range})"),
+            "{flag} {value}"
+        );
+        assert!(out.stdout.is_empty(), "nothing is measured: {flag} {value}");
+    }
 }
 
 #[test]
@@ -213,6 +289,44 @@ fn train_json_prints_the_summary_and_bad_presets_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad experiment config JSON"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn train_steps_outside_its_range_is_an_error_also_when_resuming() {
+    let ckpt = scratch("steps-zero.rlaif");
+    let ckpt_arg = ckpt.to_str().expect("utf-8 path");
+    let first = rlaif(
+        &[
+            "train",
+            "--env",
+            "CartPole-v1",
+            "--steps",
+            "512",
+            "--checkpoint",
+            ckpt_arg,
+            "--json",
+        ],
+        "",
+    );
+    assert_ok(&first);
+    for (resume, steps) in [(true, "0"), (false, "0"), (true, "1000000000001")] {
+        let mut args = vec!["train", "--env", "CartPole-v1", "--steps", steps, "--json"];
+        if resume {
+            args.extend(["--resume", ckpt_arg]);
+        }
+        let out = rlaif(&args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err.trim_end(),
+            format!(
+                "rlaif: --steps must be 1 to 1000000000000 (the run's total env steps, also \
+                 with --resume), got {steps}"
+            ),
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
 }
 
 /// A fresh path under the test target's scratch folder.

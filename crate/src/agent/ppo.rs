@@ -36,37 +36,46 @@ async fn read_f32<const D: usize>(t: Tensor<D>) -> Vec<f32> {
         .unwrap_or_default()
 }
 
-/// Every PPO hyperparameter. Field defaults are CleanRL's for classic control.
+/// Every PPO hyperparameter. Field defaults are CleanRL's for classic control. Each field's
+/// range is on its doc and checked by [`PpoConfig::validate`]; the bounds are far beyond any
+/// useful value, and keep a config file from asking for unbounded memory or time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PpoConfig {
-    /// Steps per env per rollout; a rollout holds `n_steps * n_envs` transitions.
+    /// Steps per env per rollout, 1 to 65536; a rollout holds `n_steps * n_envs` transitions.
     pub n_steps: usize,
-    /// Passes over the rollout per update.
+    /// Passes over the rollout per update, 1 to 100.
     pub n_epochs: usize,
-    /// Transitions per gradient step.
+    /// Transitions per gradient step, 1 to 2^20 (a rollout's most).
     pub minibatch_size: usize,
+    /// Adam's step size, in (0, 1].
     pub learning_rate: f64,
     /// Decay the learning rate linearly to 0 over the run's total steps.
     pub anneal_lr: bool,
+    /// Discount, in [0, 1].
     pub gamma: f32,
+    /// GAE's lambda, in [0, 1].
     pub gae_lambda: f32,
-    /// The surrogate's ratio clip, epsilon in `clip(r, 1 - eps, 1 + eps)`.
+    /// The surrogate's ratio clip, epsilon in `clip(r, 1 - eps, 1 + eps)`, in [0, 1].
     pub clip_coef: f32,
+    /// Weight of the entropy bonus, in [0, 10].
     pub ent_coef: f32,
+    /// Weight of the value loss, in [0, 10].
     pub vf_coef: f32,
-    /// Global L2 norm the gradient is scaled down to; 0 turns clipping off.
+    /// Global L2 norm the gradient is scaled down to, in [0, 1000]; 0 turns clipping off.
     pub max_grad_norm: f32,
     /// Normalise advantages per minibatch.
     pub norm_adv: bool,
-    /// Hidden units per layer, for both actor and critic.
+    /// Hidden units per layer, for both actor and critic, 1 to 1024.
     pub hidden: usize,
-    /// Hidden layers, for both actor and critic.
+    /// Hidden layers, for both actor and critic, 0 (a linear model) to 8.
     pub layers: usize,
     /// `tanh` (default) or `relu` between hidden layers.
     pub activation: Activation,
-    /// Initial log standard deviation of continuous actions.
+    /// Initial log standard deviation of continuous actions, in [-20, 2] (the clamp of
+    /// Stable-Baselines3's squashed Gaussian).
     pub init_log_std: f64,
+    /// Adam's epsilon, in [0, 1].
     pub adam_eps: f32,
 }
 
@@ -95,48 +104,46 @@ impl Default for PpoConfig {
 }
 
 impl PpoConfig {
-    /// Checks ranges; the message names the field.
+    /// Checks every field against the range on its doc; the message names the field, the
+    /// value and the range.
     pub fn validate(&self) -> Result<(), String> {
-        let positive = [
-            ("n_steps", self.n_steps),
-            ("n_epochs", self.n_epochs),
-            ("minibatch_size", self.minibatch_size),
-            ("hidden", self.hidden),
+        let counts = [
+            ("n_steps", self.n_steps, 1, 1 << 16),
+            ("n_epochs", self.n_epochs, 1, 100),
+            ("minibatch_size", self.minibatch_size, 1, 1 << 20),
+            ("hidden", self.hidden, 1, 1024),
+            ("layers", self.layers, 0, 8),
         ];
-        for (name, v) in positive {
-            if v == 0 {
-                return Err(format!("ppo.{name} must be at least 1"));
+        for (name, v, lo, hi) in counts {
+            if !(lo..=hi).contains(&v) {
+                return Err(format!("ppo.{name} must be {lo} to {hi}, got {v}"));
             }
         }
-        let unit = [
-            ("gamma", self.gamma),
-            ("gae_lambda", self.gae_lambda),
-            ("clip_coef", self.clip_coef),
+        let closed = [
+            ("gamma", self.gamma, 0.0, 1.0),
+            ("gae_lambda", self.gae_lambda, 0.0, 1.0),
+            ("clip_coef", self.clip_coef, 0.0, 1.0),
+            ("ent_coef", self.ent_coef, 0.0, 10.0),
+            ("vf_coef", self.vf_coef, 0.0, 10.0),
+            ("max_grad_norm", self.max_grad_norm, 0.0, 1000.0),
+            ("adam_eps", self.adam_eps, 0.0, 1.0),
         ];
-        for (name, v) in unit {
-            if !(0.0..=1.0).contains(&v) {
-                return Err(format!("ppo.{name} must lie in [0, 1], got {v}"));
+        for (name, v, lo, hi) in closed {
+            if !(lo..=hi).contains(&v) {
+                return Err(format!("ppo.{name} must lie in [{lo}, {hi}], got {v}"));
             }
         }
-        let non_negative = [
-            ("ent_coef", self.ent_coef),
-            ("vf_coef", self.vf_coef),
-            ("max_grad_norm", self.max_grad_norm),
-            ("adam_eps", self.adam_eps),
-        ];
-        for (name, v) in non_negative {
-            if !(v >= 0.0 && v.is_finite()) {
-                return Err(format!("ppo.{name} must be a finite number >= 0, got {v}"));
-            }
-        }
-        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
             return Err(format!(
-                "ppo.learning_rate must be positive, got {}",
+                "ppo.learning_rate must lie in (0, 1], got {}",
                 self.learning_rate
             ));
         }
-        if !self.init_log_std.is_finite() {
-            return Err("ppo.init_log_std must be finite".into());
+        if !(-20.0..=2.0).contains(&self.init_log_std) {
+            return Err(format!(
+                "ppo.init_log_std must lie in [-20, 2], got {}",
+                self.init_log_std
+            ));
         }
         Ok(())
     }

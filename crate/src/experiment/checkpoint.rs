@@ -15,9 +15,9 @@
 //! back asynchronously, but with an empty optimizer section: a run resumed from it starts
 //! Adam afresh. It is how a run leaves a GPU that is failing.
 
-use super::config::ExperimentConfig;
+use super::config::{ExperimentConfig, MAX_TOTAL_STEPS};
 use super::metrics::EpisodeMetrics;
-use super::trainer::{TrainError, Trainer};
+use super::trainer::{MEAN_WINDOW, TrainError, Trainer};
 use crate::agent::normalize::RunningNorm;
 use crate::agent::rng::AgentRng;
 use crate::feedback::PreferenceState;
@@ -68,6 +68,12 @@ fn corrupt(what: &str) -> CheckpointError {
     CheckpointError::Corrupt(what.to_string())
 }
 
+/// A checkpoint whose checksum matches but whose contents do not make sense: the checksum
+/// is easily recomputed, so every value read is checked like any other input.
+fn invalid(what: String) -> TrainError {
+    CheckpointError::Corrupt(what).into()
+}
+
 fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     for &b in bytes {
@@ -111,7 +117,8 @@ impl W {
     }
 }
 
-/// Little-endian reader; every read is bounds-checked.
+/// Little-endian reader; every read is bounds-checked, and every size read is converted to
+/// `usize` checked (a 32-bit build, as in the browser, would wrap it).
 struct R<'a> {
     b: &'a [u8],
     what: &'static str,
@@ -120,7 +127,11 @@ struct R<'a> {
 impl<'a> R<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], CheckpointError> {
         if self.b.len() < n {
-            return Err(corrupt(self.what));
+            return Err(CheckpointError::Corrupt(format!(
+                "{}: needs {n} more bytes, {} left",
+                self.what,
+                self.b.len()
+            )));
         }
         let (h, t) = self.b.split_at(n);
         self.b = t;
@@ -134,10 +145,25 @@ impl<'a> R<'a> {
     fn f64(&mut self) -> Result<f64, CheckpointError> {
         Ok(f64::from_bits(self.u64()?))
     }
+    /// A `u64` that sizes or indexes something in memory, as a `usize`.
+    fn usize(&mut self, field: &str) -> Result<usize, CheckpointError> {
+        let n = self.u64()?;
+        usize::try_from(n).map_err(|_| {
+            CheckpointError::Corrupt(format!(
+                "{}: {field} {n} is too large for this machine",
+                self.what
+            ))
+        })
+    }
+    /// A length of values of `elem` bytes each, which must fit in what is left.
     fn len(&mut self, elem: usize) -> Result<usize, CheckpointError> {
-        let n = self.u64()? as usize;
+        let n = self.usize("length")?;
         if n.checked_mul(elem).is_none_or(|b| b > self.b.len()) {
-            return Err(corrupt(self.what));
+            return Err(CheckpointError::Corrupt(format!(
+                "{}: a length of {n} values is more than the {} bytes left",
+                self.what,
+                self.b.len()
+            )));
         }
         Ok(n)
     }
@@ -212,7 +238,7 @@ fn read_preference(mut r: R<'_>) -> Result<PreferenceState, CheckpointError> {
     let n = r.len(5 * 8)?;
     let mut pairs = Vec::with_capacity(n);
     for _ in 0..n {
-        let len = r.u64()? as usize;
+        let len = r.usize("pair length")?;
         let a = r.f32s()?;
         let b = r.f32s()?;
         let target = r.f64()? as f32;
@@ -460,7 +486,31 @@ impl Trainer {
             let count = r.f64()?;
             let clip = r.f64()? as f32;
             if mean.len() != norm.dim() || var.len() != norm.dim() {
-                return Err(corrupt("normaliser size").into());
+                return Err(invalid(format!(
+                    "normaliser: {} means and {} variances for observations of {} values",
+                    mean.len(),
+                    var.len(),
+                    norm.dim()
+                )));
+            }
+            // `normalize` clamps to `[-clip, clip]`, which panics unless `clip >= 0`.
+            if !(count.is_finite() && count > 0.0) {
+                return Err(invalid(format!(
+                    "normaliser: count {count} is not a positive number"
+                )));
+            }
+            if !(clip.is_finite() && clip > 0.0) {
+                return Err(invalid(format!(
+                    "normaliser: clip {clip} is not a positive number"
+                )));
+            }
+            if let Some(d) = (0..norm.dim())
+                .find(|&d| !(mean[d].is_finite() && var[d].is_finite() && var[d] >= 0.0))
+            {
+                return Err(invalid(format!(
+                    "normaliser: dimension {d} has mean {} and variance {}",
+                    mean[d], var[d]
+                )));
             }
             *norm = RunningNorm {
                 mean,
@@ -478,13 +528,41 @@ impl Trainer {
         t.updates = r.u64()?;
         t.solved_at = Some(r.u64()?).filter(|&s| s != u64::MAX);
         t.recent = r.f64s()?.into();
+        // Counters near `u64::MAX` would overflow as the run goes on.
+        let most_steps = MAX_TOTAL_STEPS + t.config.n_envs as u64;
+        if t.env_steps > most_steps {
+            return Err(invalid(format!(
+                "counters: env_steps {} is more than the {most_steps} a run can reach",
+                t.env_steps
+            )));
+        }
+        for (name, n) in [("episodes", t.episodes), ("updates", t.updates)]
+            .into_iter()
+            .chain(t.solved_at.map(|s| ("solved_at", s)))
+        {
+            if n > t.env_steps {
+                return Err(invalid(format!(
+                    "counters: {name} {n} is more than env_steps {}",
+                    t.env_steps
+                )));
+            }
+        }
+        if t.recent.len() > MEAN_WINDOW {
+            return Err(invalid(format!(
+                "counters: {} recent returns, the run keeps at most {MEAN_WINDOW}",
+                t.recent.len()
+            )));
+        }
 
         let mut r = get(ROLLOUT, "rollout")?;
         let b = &mut t.buf;
-        let len = r.u64()? as usize;
+        let len = r.usize("length")?;
         // A full rollout is kept while the run waits for a person's first labels.
         if len > b.n_steps {
-            return Err(corrupt("rollout length").into());
+            return Err(invalid(format!(
+                "rollout: length {len} is more than ppo.n_steps {}",
+                b.n_steps
+            )));
         }
         let rows = len * b.n_envs;
         let fill_f = |dst: &mut [f32], src: Vec<f32>| -> Result<(), CheckpointError> {
@@ -520,15 +598,22 @@ impl Trainer {
             b.terminated[..rows].copy_from_slice(&terminated);
             let n = r.len(8)?;
             let truncated_rows = (0..n)
-                .map(|_| r.u64().map(|row| row as usize))
+                .map(|_| r.usize("truncated row"))
                 .collect::<Result<Vec<_>, _>>()?;
             let truncated_obs = r.f32s()?;
+            // Rows are written in the order they end, which the potential model's lookup
+            // relies on.
             if truncated_rows
                 .iter()
                 .any(|&row| row >= rows || !b.dones[row])
-                || truncated_obs.len() != n * b.obs_dim
+                || !truncated_rows.is_sorted_by(|a, b| a < b)
+                || Some(truncated_obs.len()) != n.checked_mul(b.obs_dim)
             {
-                return Err(corrupt("rollout ends").into());
+                return Err(invalid(format!(
+                    "rollout ends: {n} truncated rows with {} final observation values do not \
+                     fit a rollout of {rows} rows",
+                    truncated_obs.len()
+                )));
             }
             b.truncated_rows = truncated_rows;
             b.truncated_obs = truncated_obs;
@@ -537,7 +622,16 @@ impl Trainer {
         let mut r = get(EPISODES, "episodes")?;
         let mut episodes = Vec::with_capacity(t.config.n_envs);
         for i in 0..t.config.n_envs {
-            episodes.push(r.u64()?);
+            let episode = r.u64()?;
+            // An env's episodes are among the run's; a larger index would overflow as the
+            // env counts on.
+            if episode > t.episodes {
+                return Err(invalid(format!(
+                    "episodes: env {i} is in episode {episode}, the run has had {}",
+                    t.episodes
+                )));
+            }
+            episodes.push(episode);
             t.episode_actions[i] = r.f32s()?;
         }
         t.restore_envs(&episodes)?;
@@ -551,6 +645,24 @@ impl Trainer {
             let n = t.config.n_envs;
             if phi.len() != n || ai_return.len() != n {
                 return Err(corrupt("feedback state size").into());
+            }
+            if !(0.0..=1.0).contains(&lambda) {
+                return Err(invalid(format!(
+                    "feedback: lambda {lambda} is outside [0, 1]"
+                )));
+            }
+            if phi.iter().chain(&ai_return).any(|x| !x.is_finite()) {
+                return Err(invalid(
+                    "feedback: a teacher potential or AI return is not finite".into(),
+                ));
+            }
+            // Counted per step of the rollout, and reset with it.
+            let batch = t.config.batch_size() as u64;
+            if agree.0 > agree.1 || agree.1 > batch {
+                return Err(invalid(format!(
+                    "feedback: agreement {} of {} does not fit a rollout of {batch} steps",
+                    agree.0, agree.1
+                )));
             }
             fb.set_state(super::feedback_run::FeedbackState {
                 lambda,
@@ -578,12 +690,29 @@ impl Trainer {
             // Written since AI returns were kept across a resume; older files start empty.
             if let Ok(mut r) = get(FEEDBACK_EPISODES, "feedback episodes") {
                 t.recent_ai = r.f64s()?.into();
+                if t.recent_ai.len() > MEAN_WINDOW {
+                    return Err(invalid(format!(
+                        "feedback episodes: {} recent AI returns, the run keeps at most \
+                         {MEAN_WINDOW}",
+                        t.recent_ai.len()
+                    )));
+                }
                 let n = r.len(5 * 8)?;
+                // They wait for the rollout's AI returns, one per episode that ended in it
+                // (none once the run is finished): the update pairs them up.
+                let ended = t.buf.dones[..rows].iter().filter(|&&d| d).count();
+                let deferred = fb.defers_ai_return();
+                if n != 0 && !(deferred && n == ended) {
+                    return Err(invalid(format!(
+                        "feedback episodes: {n} episodes wait for their AI return, the \
+                         rollout ended {ended}"
+                    )));
+                }
                 for _ in 0..n {
                     let episode = EpisodeMetrics {
                         env_steps: r.u64()?,
                         episode: r.u64()?,
-                        env_index: r.u64()? as usize,
+                        env_index: r.usize("env index")?,
                         episode_return: r.f64()?,
                         length: u32::try_from(r.u64()?)
                             .map_err(|_| corrupt("feedback episode length"))?,
@@ -607,7 +736,19 @@ fn config_of(sections: &[(u32, &[u8])]) -> Result<ExperimentConfig, CheckpointEr
         .find(|(t, _)| *t == CONFIG)
         .ok_or_else(|| corrupt("missing config"))?;
     let text = std::str::from_utf8(body).map_err(|_| corrupt("config is not UTF-8"))?;
-    ExperimentConfig::from_json(text).map_err(|e| CheckpointError::Corrupt(e.to_string()))
+    // `from_json` also validates every field's range.
+    ExperimentConfig::from_json(text).map_err(|e| {
+        // A value JSON cannot parse (`NaN`) is named by the line it is on.
+        let near = serde_json::from_str::<ExperimentConfig>(text)
+            .err()
+            .and_then(|j| text.lines().nth(j.line().checked_sub(1)?))
+            .map(|line| {
+                let line: String = line.trim().chars().take(80).collect();
+                format!(", near `{line}`")
+            })
+            .unwrap_or_default();
+        CheckpointError::Corrupt(format!("{e}{near}"))
+    })
 }
 
 /// Checks magic, version and checksum, and splits the sections.
@@ -635,10 +776,15 @@ fn parse(bytes: &[u8]) -> Result<Vec<(u32, &[u8])>, CheckpointError> {
         }
         let tag = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
         let len = u64::from_le_bytes(rest[4..12].try_into().map_err(|_| corrupt("section"))?);
-        let len = usize::try_from(len).map_err(|_| corrupt("section length"))?;
-        if rest.len() - 12 < len {
-            return Err(corrupt("section length"));
-        }
+        let left = rest.len() - 12;
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&n| n <= left)
+            .ok_or_else(|| {
+                CheckpointError::Corrupt(format!(
+                    "section {tag}: length {len} is more than the {left} bytes left"
+                ))
+            })?;
         sections.push((tag, &rest[12..12 + len]));
         rest = &rest[12 + len..];
     }

@@ -12,16 +12,20 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct ExperimentConfig {
     pub env_id: String,
+    /// Any `u64`.
     #[serde(default)]
     pub seed: u64,
-    /// Environment steps to train for (all envs together).
+    /// Environment steps to train for (all envs together), 1 to [`MAX_TOTAL_STEPS`].
     pub total_steps: u64,
     /// Envs stepped together; every rollout step is one batched forward for all of them.
+    /// 1 to [`MAX_N_ENVS`], and `n_envs * ppo.n_steps` at most [`MAX_ROLLOUT_TRANSITIONS`]
+    /// (the trainer also keeps the rollout buffer within [`MAX_ROLLOUT_FLOATS`] floats).
     pub n_envs: usize,
     /// Normalise observations with running statistics (control tasks).
     #[serde(default)]
     pub normalize_obs: bool,
-    /// Mean return over the last 20 episodes that counts as solved; `None` uses the env's.
+    /// Mean return over the last 20 episodes that counts as solved, any finite number;
+    /// `None` uses the env's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reward_threshold: Option<f64>,
     #[serde(default)]
@@ -35,6 +39,21 @@ pub struct ExperimentConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
+
+/// The longest run, in env steps: 10^12 is far beyond any run this tool can finish, and
+/// keeps step counts and their sums well inside `u64`.
+pub const MAX_TOTAL_STEPS: u64 = 1_000_000_000_000;
+
+/// The most envs stepped together (the page offers 64; the presets use at most 16).
+pub const MAX_N_ENVS: usize = 1024;
+
+/// Transitions in one rollout (`n_envs * ppo.n_steps`) at most: 2^20.
+pub const MAX_ROLLOUT_TRANSITIONS: usize = 1 << 20;
+
+/// Floats one rollout buffer may hold (transitions times the values each stores: the
+/// observation, the action, its mask and advice): 2^26 `f32`s, 256 MiB, so that a config
+/// cannot ask the trainer for more memory than a browser tab has.
+pub const MAX_ROLLOUT_FLOATS: usize = 1 << 26;
 
 /// Why a config was rejected.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -182,30 +201,52 @@ impl ExperimentConfig {
         PRESETS.iter().map(|(id, _)| *id)
     }
 
-    /// Range checks that serde cannot express.
+    /// Range checks that serde cannot express (the ranges are on the fields' docs).
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |m: String| Err(ConfigError::Invalid(m));
         if self.env_id.is_empty() {
             return bad("env_id is empty".into());
         }
-        if self.n_envs == 0 {
-            return bad("n_envs must be at least 1".into());
+        if !(1..=MAX_N_ENVS).contains(&self.n_envs) {
+            return bad(format!(
+                "n_envs must be 1 to {MAX_N_ENVS}, got {}",
+                self.n_envs
+            ));
         }
-        if self.total_steps == 0 {
-            return bad("total_steps must be at least 1".into());
-        }
+        Self::check_total_steps(self.total_steps)?;
         if let Some(t) = self.reward_threshold
             && !t.is_finite()
         {
-            return bad("reward_threshold must be finite".into());
+            return bad(format!("reward_threshold must be a finite number, got {t}"));
         }
         self.ppo.validate().map_err(ConfigError::Invalid)?;
+        match self.n_envs.checked_mul(self.ppo.n_steps) {
+            Some(rows) if rows <= MAX_ROLLOUT_TRANSITIONS => {}
+            _ => {
+                return bad(format!(
+                    "n_envs * ppo.n_steps must be at most {MAX_ROLLOUT_TRANSITIONS} transitions \
+                     per rollout, got {} * {}",
+                    self.n_envs, self.ppo.n_steps
+                ));
+            }
+        }
         self.feedback.validate().map_err(ConfigError::Invalid)
     }
 
-    /// Transitions per rollout.
+    /// `total_steps` must be 1 to [`MAX_TOTAL_STEPS`] (also when a resumed run is extended).
+    pub fn check_total_steps(total_steps: u64) -> Result<(), ConfigError> {
+        if (1..=MAX_TOTAL_STEPS).contains(&total_steps) {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(format!(
+                "total_steps must be 1 to {MAX_TOTAL_STEPS}, got {total_steps}"
+            )))
+        }
+    }
+
+    /// Transitions per rollout (within [`MAX_ROLLOUT_TRANSITIONS`] for a valid config).
     pub fn batch_size(&self) -> usize {
-        self.n_envs * self.ppo.n_steps
+        self.n_envs.saturating_mul(self.ppo.n_steps)
     }
 
     /// Updates in the whole run (the learning-rate schedule's length).
@@ -304,6 +345,156 @@ mod tests {
             r#"{"env_id":"CartPole-v1","total_steps":10,"n_envs":1,"ppo":{"activation":"gelu"}}"#;
         let e = ExperimentConfig::from_json(act).unwrap_err();
         assert!(e.to_string().contains("unknown variant `gelu`"), "{e}");
+    }
+
+    #[test]
+    fn every_numeric_field_has_an_upper_bound_and_the_error_names_field_value_and_range() {
+        let base = r#""env_id":"CartPole-v1","total_steps":10,"n_envs":1"#;
+        for (fields, expected) in [
+            (
+                r#""env_id":"CartPole-v1","total_steps":10,"n_envs":100000"#,
+                "n_envs must be 1 to 1024, got 100000",
+            ),
+            (
+                r#""env_id":"CartPole-v1","total_steps":18446744073709551615,"n_envs":1"#,
+                "total_steps must be 1 to 1000000000000, got 18446744073709551615",
+            ),
+            (
+                r#""env_id":"CartPole-v1","total_steps":0,"n_envs":1"#,
+                "total_steps must be 1 to 1000000000000, got 0",
+            ),
+            (
+                &format!(r#"{base},"ppo":{{"n_steps":18446744073709551615}}"#),
+                "ppo.n_steps must be 1 to 65536, got 18446744073709551615",
+            ),
+            (
+                &format!(r#"{base},"ppo":{{"n_epochs":1000000}}"#),
+                "ppo.n_epochs must be 1 to 100, got 1000000",
+            ),
+            (
+                &format!(r#"{base},"ppo":{{"minibatch_size":0}}"#),
+                "ppo.minibatch_size must be 1 to 1048576, got 0",
+            ),
+            (
+                &format!(r#"{base},"ppo":{{"hidden":1099511627776}}"#),
+                "ppo.hidden must be 1 to 1024, got 1099511627776",
+            ),
+            (
+                &format!(r#"{base},"ppo":{{"layers":5000}}"#),
+                "ppo.layers must be 0 to 8, got 5000",
+            ),
+            (
+                &format!(r#"{base},"ppo":{{"ent_coef":1e30}}"#),
+                "ppo.ent_coef must lie in [0, 10], got 1000000000000000000000000000000",
+            ),
+            (
+                &format!(r#"{base},"ppo":{{"max_grad_norm":-1}}"#),
+                "ppo.max_grad_norm must lie in [0, 1000], got -1",
+            ),
+            (
+                &format!(r#"{base},"ppo":{{"adam_eps":2}}"#),
+                "ppo.adam_eps must lie in [0, 1], got 2",
+            ),
+            (
+                &format!(r#"{base},"ppo":{{"learning_rate":5}}"#),
+                "ppo.learning_rate must lie in (0, 1], got 5",
+            ),
+            (
+                &format!(r#"{base},"ppo":{{"init_log_std":700}}"#),
+                "ppo.init_log_std must lie in [-20, 2], got 700",
+            ),
+            (
+                r#""env_id":"CartPole-v1","total_steps":10,"n_envs":1024,"ppo":{"n_steps":65536}"#,
+                "n_envs * ppo.n_steps must be at most 1048576 transitions per rollout, got 1024 * 65536",
+            ),
+            (
+                &format!(r#"{base},"feedback":{{"preference":{{"hidden":1099511627776}}}}"#),
+                "preference.hidden must be 1 to 1024, got 1099511627776",
+            ),
+            (
+                &format!(r#"{base},"feedback":{{"preference":{{"segment_len":4294967296}}}}"#),
+                "preference.segment_len must be 1 to 1000, got 4294967296",
+            ),
+            (
+                &format!(r#"{base},"feedback":{{"preference":{{"labels_per_update":1000000}}}}"#),
+                "preference.labels_per_update must be 0 to 10000, got 1000000",
+            ),
+            (
+                &format!(r#"{base},"feedback":{{"preference":{{"initial_labels":1000000}}}}"#),
+                "preference.initial_labels must be 0 to 10000, got 1000000",
+            ),
+            (
+                &format!(r#"{base},"feedback":{{"preference":{{"label_budget":1000000000}}}}"#),
+                "preference.label_budget must be 0 to 100000, got 1000000000",
+            ),
+            (
+                &format!(r#"{base},"feedback":{{"preference":{{"epochs":1000000000}}}}"#),
+                "preference.epochs must be 1 to 100, got 1000000000",
+            ),
+            (
+                &format!(
+                    r#"{base},"feedback":{{"preference":{{"min_gradient_steps":1000000000}}}}"#
+                ),
+                "preference.min_gradient_steps must be 0 to 100000, got 1000000000",
+            ),
+            (
+                &format!(r#"{base},"feedback":{{"preference":{{"learning_rate":5}}}}"#),
+                "(preference.learning_rate) must lie in (0, 1], got 5",
+            ),
+            (
+                &format!(r#"{base},"feedback":{{"preference":{{"smoothness":1e9}}}}"#),
+                "(preference.smoothness) must lie in [0, 1000], got 1000000000",
+            ),
+        ] {
+            let text = format!("{{{fields}}}");
+            let e = ExperimentConfig::from_json(&text).unwrap_err().to_string();
+            assert!(
+                e.starts_with("bad experiment config: ") && e.ends_with(expected),
+                "{text}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_trainer_keeps_the_rollout_buffer_within_its_memory_budget() {
+        use crate::experiment::Trainer;
+        let device = crate::backend::CpuBackend::NdArray.device();
+        // 1024 * 1024 transitions are within the config's bound, but of 397-value grid
+        // observations they need about 2^28.7 floats.
+        let mut c = ExperimentConfig::preset("Grid-Empty-8x8-v0").unwrap();
+        c.n_envs = 1024;
+        c.ppo.n_steps = 1024;
+        c.validate().unwrap();
+        let Err(e) = Trainer::new(c, &device) else {
+            panic!("a rollout of 2^20 grid transitions was allocated");
+        };
+        assert_eq!(
+            e.to_string(),
+            "bad experiment config: n_envs * ppo.n_steps = 1024 * 1024 transitions of 403 values \
+             each (Grid-Empty-8x8-v0) is more than the 67108864 floats a rollout buffer may \
+             hold; lower n_envs or ppo.n_steps"
+        );
+    }
+
+    #[test]
+    fn a_run_cannot_be_set_to_zero_steps_or_beyond_the_bound() {
+        use crate::experiment::Trainer;
+        let device = crate::backend::CpuBackend::NdArray.device();
+        let mut t =
+            Trainer::new(ExperimentConfig::preset("CartPole-v1").unwrap(), &device).unwrap();
+        let before = t.config().total_steps;
+        for bad in [0, MAX_TOTAL_STEPS + 1] {
+            let e = t.set_total_steps(bad).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!(
+                    "bad experiment config: total_steps must be 1 to {MAX_TOTAL_STEPS}, got {bad}"
+                )
+            );
+            assert_eq!(t.config().total_steps, before, "the run keeps its length");
+        }
+        t.set_total_steps(7).unwrap();
+        assert_eq!(t.config().total_steps, 7);
     }
 
     #[test]

@@ -16,6 +16,16 @@ pub enum ReplayError {
     Mismatch(String),
 }
 
+/// Largest whole number below which `f32` holds every integer (2^24).
+const MAX_EXACT_INDEX: f32 = 16_777_216.0;
+
+/// A discrete action stored as a float, as an index: a whole number from 0 to 2^24. A plain
+/// `as usize` would truncate 1.5 to 1 and turn -1 or NaN into 0, so a recording or a labels
+/// file would replay other actions than it names.
+fn discrete_index(a: f32) -> Option<usize> {
+    (a.fract() == 0.0 && (0.0..=MAX_EXACT_INDEX).contains(&a)).then_some(a as usize)
+}
+
 /// One finished episode of a trainer's first env.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EpisodeRecording {
@@ -74,9 +84,13 @@ impl EpisodeRecording {
         });
         let mut scores = Vec::with_capacity(steps);
         for t in 0..steps {
-            let action = self
-                .action(t, discrete, width)
-                .ok_or_else(|| format!("step {} has no action", t + 1))?;
+            let action = self.action(t, discrete, width).ok_or_else(|| {
+                format!(
+                    "its action at step {} is {}, not an action index",
+                    t + 1,
+                    self.actions[t * width]
+                )
+            })?;
             let step = env
                 .step(action, &mut obs)
                 .map_err(|e| format!("step {}: {e}", t + 1))?;
@@ -98,12 +112,12 @@ impl EpisodeRecording {
     }
 
     /// Step `t`'s action for an env whose actions are discrete (one index per step) or
-    /// `width` floats; `None` past the end.
+    /// `width` floats; `None` past the end, or where a discrete action is not an index.
     pub fn action(&self, t: usize, discrete: bool, width: usize) -> Option<Action<'_>> {
         let width = if discrete { 1 } else { width };
         let a = self.actions.get(t * width..(t + 1) * width)?;
         Some(if discrete {
-            Action::Discrete(a[0] as usize)
+            Action::Discrete(discrete_index(a[0])?)
         } else {
             Action::Continuous(a)
         })
@@ -130,7 +144,11 @@ impl EpisodeRecording {
         let mut total = 0.0;
         for t in 0..steps {
             let Some(action) = self.action(t, discrete, act_dim) else {
-                break;
+                return Err(ReplayError::Mismatch(format!(
+                    "has action {} at step {}, not an action index",
+                    self.actions[t * act_dim],
+                    t + 1
+                )));
             };
             let step = env.step(action, &mut obs)?;
             total += step.reward;
@@ -142,5 +160,39 @@ impl EpisodeRecording {
             }
         }
         Ok(total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_discrete_action_that_is_not_an_index_is_an_error_not_a_cast() {
+        let mut env = crate::env::make("CartPole-v1").unwrap();
+        let mut teacher = crate::feedback::teacher::make(None, "CartPole-v1").unwrap();
+        let mut scores = |actions: Vec<f32>| {
+            let recording = EpisodeRecording {
+                number: 1,
+                seed: 0,
+                actions,
+                episode_return: 0.0,
+            };
+            recording.teacher_scores(&mut *env, &mut *teacher, false)
+        };
+        assert_eq!(scores(vec![1.0, 0.0]).map(|s| s.len()), Ok(2));
+        for (bad, shown) in [
+            (1.5, "1.5"),
+            (-1.0, "-1"),
+            (f32::NAN, "NaN"),
+            (1e30, "1000000000000000000000000000000"),
+        ] {
+            assert_eq!(
+                scores(vec![1.0, bad]),
+                Err(format!(
+                    "its action at step 2 is {shown}, not an action index"
+                ))
+            );
+        }
     }
 }

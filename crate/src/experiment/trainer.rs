@@ -8,7 +8,7 @@
 //! The one training path is async ([`Trainer::step_slice_async`]) so that WebGPU in a browser
 //! can await its readbacks; [`Trainer::step_slice`] blocks on it for native callers.
 
-use super::config::ExperimentConfig;
+use super::config::{ConfigError, ExperimentConfig, MAX_ROLLOUT_FLOATS};
 use super::feedback_run::FeedbackRun;
 use super::metrics::{EpisodeMetrics, FeedbackStats, Metric, UpdateMetrics};
 use super::recording::EpisodeRecording;
@@ -29,6 +29,38 @@ use std::collections::VecDeque;
 
 /// Episodes averaged for the "mean return" and the solved test.
 pub const MEAN_WINDOW: usize = 20;
+
+/// Checks, with arithmetic that cannot wrap, that the rollout buffer of `config` on an env of
+/// `obs_dim`-value observations fits in [`MAX_ROLLOUT_FLOATS`]: per transition it holds the
+/// observation, the action, its mask and at most one advice value per network output.
+fn check_rollout_size(
+    config: &ExperimentConfig,
+    obs_dim: usize,
+    action: ActionSpec,
+    mask_dim: usize,
+) -> Result<(), ConfigError> {
+    let per_row = obs_dim
+        .checked_add(action.stored_dim())
+        .and_then(|d| d.checked_add(mask_dim))
+        .and_then(|d| d.checked_add(action.network_outputs()));
+    let floats = config
+        .n_envs
+        .checked_mul(config.ppo.n_steps)
+        .zip(per_row)
+        .and_then(|(rows, per_row)| rows.checked_mul(per_row));
+    match floats {
+        Some(f) if f <= MAX_ROLLOUT_FLOATS => Ok(()),
+        _ => Err(ConfigError::Invalid(format!(
+            "n_envs * ppo.n_steps = {} * {} transitions of {} values each ({}) is more than \
+             the {MAX_ROLLOUT_FLOATS} floats a rollout buffer may hold; lower n_envs or \
+             ppo.n_steps",
+            config.n_envs,
+            config.ppo.n_steps,
+            per_row.map_or_else(|| "too many".into(), |d| d.to_string()),
+            config.env_id
+        ))),
+    }
+}
 
 /// Why training stopped.
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +228,7 @@ impl Trainer {
             ActionSpec::Discrete { n, masked: true } => n,
             _ => 0,
         };
+        check_rollout_size(&config, obs_dim, action, mask_dim)?;
         let ppo = Ppo::new(
             config.ppo.clone(),
             obs_dim,
@@ -270,9 +303,12 @@ impl Trainer {
     }
 
     /// Changes the run's length (e.g. to extend a resumed run); the learning-rate schedule
-    /// follows the new length from here on.
-    pub fn set_total_steps(&mut self, total_steps: u64) {
-        self.config.total_steps = total_steps.max(1);
+    /// follows the new length from here on. A length outside the config's range (1 to
+    /// [`super::config::MAX_TOTAL_STEPS`]) is an error, and the run keeps its length.
+    pub fn set_total_steps(&mut self, total_steps: u64) -> Result<(), TrainError> {
+        ExperimentConfig::check_total_steps(total_steps)?;
+        self.config.total_steps = total_steps;
+        Ok(())
     }
 
     pub fn config(&self) -> &ExperimentConfig {

@@ -1,6 +1,7 @@
 //! What a run's feedback is: mode, teacher, lambda and its schedule, and the labeler's knobs.
 //! Part of `ExperimentConfig` (key `feedback`), so presets, the CLI and URLs share it.
 
+use crate::experiment::config::MAX_TOTAL_STEPS;
 use serde::{Deserialize, Serialize};
 
 /// How the teacher's judgement reaches the learner (see the table in [`super`]).
@@ -50,7 +51,8 @@ impl FeedbackMode {
 pub enum LambdaSchedule {
     #[default]
     Constant,
-    /// Linear from lambda at step 0 to `floor` at `steps` env steps, then `floor`.
+    /// Linear from lambda at step 0 to `floor` (in [0, 1]) at `steps` env steps (0 to
+    /// [`MAX_TOTAL_STEPS`], a run's longest: a longer decay never ends), then `floor`.
     Linear { floor: f64, steps: u64 },
 }
 
@@ -101,33 +103,49 @@ impl LambdaSchedule {
         }
     }
 
+    /// Checks the ranges on [`LambdaSchedule::Linear`]'s doc.
     pub fn validate(self) -> Result<(), String> {
         match self {
             LambdaSchedule::Constant => Ok(()),
-            LambdaSchedule::Linear { floor, .. } if (0.0..=1.0).contains(&floor) => Ok(()),
-            LambdaSchedule::Linear { floor, .. } => {
+            LambdaSchedule::Linear { floor, .. } if !(0.0..=1.0).contains(&floor) => {
                 Err(format!("lambda schedule floor {floor} is outside [0, 1]"))
             }
+            LambdaSchedule::Linear { steps, .. } if steps > MAX_TOTAL_STEPS => Err(format!(
+                "lambda schedule steps must be 0 to {MAX_TOTAL_STEPS}, got {steps}"
+            )),
+            LambdaSchedule::Linear { .. } => Ok(()),
         }
     }
 }
 
 /// B-Pref's simulated teacher knobs (Lee et al. 2021). The defaults are a perfect labeler.
+/// Each field's range is on its doc and checked by [`LabelerConfig::validate`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LabelerConfig {
-    /// Rationality: labels are sampled with P(a > b) = sigmoid(beta * (R_a - R_b)).
-    /// `None` (infinite beta) always picks the better segment.
+    /// Rationality: labels are sampled with P(a > b) = sigmoid(beta * (R_a - R_b)), beta in
+    /// (0, [`MAX_BETA`]]. `None` (infinite beta) always picks the better segment.
     pub beta: Option<f64>,
     /// Probability of flipping a label, in [0, 1].
     pub mistake: f64,
-    /// Myopia: step t of a segment of length H counts `gamma^(H-1-t)`; 1 is not myopic.
+    /// Myopia: step t of a segment of length H counts `gamma^(H-1-t)`, in (0, 1]; 1 is not
+    /// myopic.
     pub gamma: f64,
-    /// Skip a query when neither segment's teacher return reaches this; `None` never skips.
+    /// Skip a query when neither segment's teacher return reaches this, in
+    /// [-[`MAX_RETURN_THRESHOLD`], [`MAX_RETURN_THRESHOLD`]]; `None` never skips.
     pub skip: Option<f64>,
-    /// Label "equally good" when the teacher returns differ by less than this (0: never).
+    /// Label "equally good" when the teacher returns differ by less than this, in
+    /// [0, [`MAX_RETURN_THRESHOLD`]] (0: never).
     pub equal: f64,
 }
+
+/// The largest labeler beta: beyond it, sampling is the rational labeler's (`None`) in all
+/// but name (a return difference of 0.01 is already picked with probability 1 - 5e-5).
+pub const MAX_BETA: f64 = 1000.0;
+
+/// The largest `skip` and `equal` thresholds in absolute value: far beyond any segment's
+/// teacher return (at most 1000 steps of scores of order 1 to 100).
+pub const MAX_RETURN_THRESHOLD: f64 = 1e6;
 
 impl Default for LabelerConfig {
     fn default() -> Self {
@@ -142,11 +160,16 @@ impl Default for LabelerConfig {
 }
 
 impl LabelerConfig {
+    /// Checks every field against the range on its doc; the message names the field, the
+    /// value and the range.
     pub fn validate(&self) -> Result<(), String> {
         if let Some(b) = self.beta
-            && !(b.is_finite() && b > 0.0)
+            && !(b > 0.0 && b <= MAX_BETA)
         {
-            return Err(format!("labeler beta must be positive and finite, got {b}"));
+            return Err(format!(
+                "labeler beta must lie in (0, {MAX_BETA}] (leave it out for a rational \
+                 labeler), got {b}"
+            ));
         }
         if !(0.0..=1.0).contains(&self.mistake) {
             return Err(format!(
@@ -161,13 +184,16 @@ impl LabelerConfig {
             ));
         }
         if let Some(s) = self.skip
-            && !s.is_finite()
+            && !(-MAX_RETURN_THRESHOLD..=MAX_RETURN_THRESHOLD).contains(&s)
         {
-            return Err(format!("labeler skip threshold must be finite, got {s}"));
-        }
-        if !(self.equal.is_finite() && self.equal >= 0.0) {
             return Err(format!(
-                "labeler equal threshold must be >= 0, got {}",
+                "labeler skip threshold must lie in [-{MAX_RETURN_THRESHOLD}, \
+                 {MAX_RETURN_THRESHOLD}], got {s}"
+            ));
+        }
+        if !(0.0..=MAX_RETURN_THRESHOLD).contains(&self.equal) {
+            return Err(format!(
+                "labeler equal threshold must lie in [0, {MAX_RETURN_THRESHOLD}], got {}",
                 self.equal
             ));
         }
@@ -368,25 +394,29 @@ impl RewardModelKind {
     }
 }
 
-/// The preference mode's knobs: the label budget, segments, and the reward model.
+/// The preference mode's knobs: the label budget, segments, and the reward model. Each
+/// numeric field's range is on its doc and checked by [`PreferenceConfig::validate`]; the
+/// upper bounds are far beyond any useful value and keep a config file from asking for
+/// unbounded memory or time.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PreferenceConfig {
-    /// Total AI labels for the run.
+    /// Total AI labels for the run, 0 to 100000 (a labels file holds at most as many).
     pub label_budget: u64,
-    /// Steps per trajectory segment.
+    /// Steps per trajectory segment, 1 to 1000 (the longest built-in time limit is 999).
     pub segment_len: usize,
-    /// Labels asked at each PPO update (see `query_schedule`).
+    /// Labels asked at each PPO update (see `query_schedule`), 0 to 10000.
     pub labels_per_update: usize,
     pub query_schedule: QuerySchedule,
     /// Which pairs are asked (see [`QuerySelection`]).
     pub query_selection: QuerySelection,
-    /// Reward models in the ensemble (their mean is the reward).
+    /// Reward models in the ensemble (their mean is the reward), 1 to 16.
     pub ensemble: usize,
-    /// Hidden units of the reward model's two layers.
+    /// Hidden units of the reward model's two layers, 1 to 1024.
     pub hidden: usize,
+    /// The reward model's Adam step size, in (0, 1].
     pub learning_rate: f64,
-    /// Passes over all labels so far after each query round.
+    /// Passes over all labels so far after each query round, 1 to 100.
     pub epochs: usize,
     /// The sign of the reward PPO sees (see [`RewardSign`]); for the potential model, the
     /// range of `h`: `negative` keeps `h <= 0 = h(terminal)`, so ending is worth at least as
@@ -396,10 +426,10 @@ pub struct PreferenceConfig {
     pub reward_model: RewardModelKind,
     /// Labels asked at the first update instead of `labels_per_update` (`None`: the same),
     /// so that the reward model is learned before PPO has spent many steps on a model that
-    /// knows nothing. Counted against `label_budget` like any other.
+    /// knows nothing. Counted against `label_budget` like any other; 0 to 10000.
     pub initial_labels: Option<usize>,
     /// Each training round takes at least this many minibatch gradient steps (more passes
-    /// than `epochs` when there are few labels; 0: just `epochs`).
+    /// than `epochs` when there are few labels; 0: just `epochs`), 0 to 100000.
     pub min_gradient_steps: usize,
     /// The share of labels the reward model assumes are flipped, in `[0, 0.5)`: it learns
     /// `P(a > b) = eps + (1 - 2 eps) * sigmoid(R_a - R_b)`, so a wrong label costs at most
@@ -408,14 +438,14 @@ pub struct PreferenceConfig {
     /// Potential model: weight of a penalty on `(h(s') - h(s))^2` over unlabelled transitions
     /// of recent rollouts (0: none). One step moves a progress potential by little, so the
     /// penalty carries what the labels teach along the agent's own trajectories; the
-    /// transitions cost no labels.
+    /// transitions cost no labels. In [0, 1000].
     pub smoothness: f64,
     /// Who answers the queries (see [`LabelSource`]).
     pub label_source: LabelSource,
     /// Freeze the reward model once this many labels (every source's, skips included) are
     /// in and trained on: no more queries, no more training, and its reward statistics stop
     /// moving, so PPO optimises one fixed function from then on. A frozen per-step model is
-    /// what a policy learns to exploit (reward hacking); `None`: never frozen.
+    /// what a policy learns to exploit (reward hacking); `None`: never frozen. At least 1.
     pub freeze_after: Option<u64>,
 }
 
@@ -444,15 +474,38 @@ impl Default for PreferenceConfig {
 }
 
 impl PreferenceConfig {
+    /// Checks every field against the range on its doc; the message names the field, the
+    /// value and the range.
     pub fn validate(&self) -> Result<(), String> {
-        if self.segment_len == 0 {
-            return Err("segment_len must be at least 1".into());
-        }
-        if self.ensemble == 0 || self.ensemble > 16 {
-            return Err(format!(
-                "ensemble must be 1 to 16 models, got {}",
-                self.ensemble
-            ));
+        let counts = [
+            ("label_budget", self.label_budget, 0, 100_000),
+            ("segment_len", self.segment_len as u64, 1, 1000),
+            (
+                "labels_per_update",
+                self.labels_per_update as u64,
+                0,
+                10_000,
+            ),
+            (
+                "initial_labels",
+                self.initial_labels.unwrap_or(0) as u64,
+                0,
+                10_000,
+            ),
+            ("ensemble", self.ensemble as u64, 1, 16),
+            ("hidden", self.hidden as u64, 1, 1024),
+            ("epochs", self.epochs as u64, 1, 100),
+            (
+                "min_gradient_steps",
+                self.min_gradient_steps as u64,
+                0,
+                100_000,
+            ),
+        ];
+        for (name, v, lo, hi) in counts {
+            if !(lo..=hi).contains(&v) {
+                return Err(format!("preference.{name} must be {lo} to {hi}, got {v}"));
+            }
         }
         if self.query_selection == QuerySelection::Disagreement && self.ensemble < 2 {
             return Err(format!(
@@ -460,27 +513,21 @@ impl PreferenceConfig {
                 self.ensemble
             ));
         }
-        if self.hidden == 0 {
-            return Err("reward model hidden size must be at least 1".into());
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
             return Err(format!(
-                "reward model learning rate must be positive, got {}",
+                "reward model learning rate (preference.learning_rate) must lie in (0, 1], got {}",
                 self.learning_rate
             ));
         }
-        if self.epochs == 0 {
-            return Err("reward model epochs must be at least 1".into());
-        }
         if !(0.0..0.5).contains(&self.label_noise) {
             return Err(format!(
-                "assumed label noise must be in [0, 0.5), got {}",
+                "assumed label noise (preference.label_noise) must lie in [0, 0.5), got {}",
                 self.label_noise
             ));
         }
-        if !(self.smoothness.is_finite() && self.smoothness >= 0.0) {
+        if !(0.0..=1000.0).contains(&self.smoothness) {
             return Err(format!(
-                "smoothness weight must be >= 0, got {}",
+                "smoothness weight (preference.smoothness) must lie in [0, 1000], got {}",
                 self.smoothness
             ));
         }
@@ -624,6 +671,75 @@ mod tests {
         assert!(c.validate().is_err());
         assert!(FeedbackMode::parse("banana").is_err());
         assert_eq!(FeedbackMode::parse("shaping"), Ok(FeedbackMode::Shaping));
+    }
+
+    #[test]
+    fn labeler_knobs_and_schedule_steps_have_upper_bounds_named_in_the_error() {
+        let labeler = |json: &str| {
+            serde_json::from_str::<LabelerConfig>(json)
+                .unwrap()
+                .validate()
+                .map_err(|e| e.to_string())
+        };
+        for (json, expected) in [
+            (
+                r#"{"beta": 1e9}"#,
+                "labeler beta must lie in (0, 1000] (leave it out for a rational labeler), \
+                 got 1000000000",
+            ),
+            (
+                r#"{"beta": -1}"#,
+                "labeler beta must lie in (0, 1000] (leave it out for a rational labeler), \
+                 got -1",
+            ),
+            (
+                r#"{"skip": 3e6}"#,
+                "labeler skip threshold must lie in [-1000000, 1000000], got 3000000",
+            ),
+            (
+                r#"{"skip": -2e6}"#,
+                "labeler skip threshold must lie in [-1000000, 1000000], got -2000000",
+            ),
+            (
+                r#"{"equal": 1e7}"#,
+                "labeler equal threshold must lie in [0, 1000000], got 10000000",
+            ),
+            (
+                r#"{"equal": -0.5}"#,
+                "labeler equal threshold must lie in [0, 1000000], got -0.5",
+            ),
+        ] {
+            assert_eq!(labeler(json), Err(expected.to_string()), "{json}");
+        }
+        for json in [
+            r#"{"beta": 1000}"#,
+            r#"{"beta": 0.01, "skip": -1000000, "equal": 1000000}"#,
+            r#"{"skip": 1000000, "equal": 0}"#,
+        ] {
+            assert_eq!(labeler(json), Ok(()), "{json}");
+        }
+        let linear = |steps| LambdaSchedule::Linear { floor: 0.1, steps };
+        assert_eq!(linear(0).validate(), Ok(()));
+        assert_eq!(linear(MAX_TOTAL_STEPS).validate(), Ok(()));
+        assert_eq!(
+            linear(u64::MAX).validate(),
+            Err(format!(
+                "lambda schedule steps must be 0 to 1000000000000, got {}",
+                u64::MAX
+            ))
+        );
+        assert!(
+            LambdaSchedule::parse("linear:0.1:1000000000001")
+                .unwrap_err()
+                .contains("steps must be 0 to 1000000000000, got 1000000000001")
+        );
+        // Through the whole config, as a preset or a URL gives it.
+        let mut c = FeedbackConfig::default();
+        c.labeler.equal = 1e9;
+        assert!(c.validate().unwrap_err().contains("equal threshold"));
+        c.labeler.equal = 0.0;
+        c.schedule = linear(MAX_TOTAL_STEPS + 1);
+        assert!(c.validate().unwrap_err().contains("schedule steps"));
     }
 
     #[test]

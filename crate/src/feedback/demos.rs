@@ -360,8 +360,10 @@ fn describe(v: &Option<serde_json::Value>) -> String {
 /// Checks one action against the env's action space.
 fn parse_action(a: &serde_json::Value, space: &Space) -> Result<DemoAction, String> {
     match space {
-        Space::Discrete { n } => match a.as_u64() {
-            Some(i) if (i as usize) < *n => Ok(DemoAction::Discrete(i as usize)),
+        // `as usize` would wrap a large index on wasm32 (2^32 + 1 becomes 1), so the page
+        // would accept what the CLI rejects; fractions and negatives are not `u64`s.
+        Space::Discrete { n } => match a.as_u64().and_then(|i| usize::try_from(i).ok()) {
+            Some(i) if i < *n => Ok(DemoAction::Discrete(i)),
             _ => Err(format!(
                 "action {a} is not an integer in {}",
                 space.describe()
@@ -616,6 +618,32 @@ pub(crate) mod tests {
             err.to_string(),
             "not a demonstrations file: \"format\" is missing, expected \"rlaif-demos\""
         );
+    }
+
+    #[test]
+    fn action_indices_are_checked_not_cast() {
+        // 2^32 + 1 wraps to 1 as a 32-bit usize (the page's wasm32): it must be refused there
+        // as it is here, as must every value that is not a whole index in range.
+        for raw in [
+            "4294967297",
+            "4294967296",
+            "18446744073709551615",
+            "18446744073709551617",
+            "1.5",
+            "1.0",
+            "-1",
+            "-4294967295",
+        ] {
+            let file = cartpole_file().to_string();
+            let text = file.replace("\"actions\":[1,0]", &format!("\"actions\":[1,{raw}]"));
+            assert_ne!(text, file);
+            let err = Demos::from_json(&text).map(|_| ()).unwrap_err().to_string();
+            assert!(
+                err.starts_with("episode 0, step 1: action ")
+                    && err.ends_with(" is not an integer in Discrete(2)"),
+                "{raw}: {err}"
+            );
+        }
     }
 
     #[test]

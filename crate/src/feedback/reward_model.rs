@@ -317,6 +317,15 @@ impl RewardModelTrainer {
 
     /// Restores a [`RewardModelTrainer::state`] into a trainer of the same shape.
     pub fn restore(&mut self, state: RewardModelState) -> Result<(), String> {
+        // Checked before the optimizer is taken apart, so a refused state changes nothing.
+        if !state
+            .transitions
+            .len()
+            .is_multiple_of(2 * self.d_input.max(1))
+        {
+            return Err("reward-model transitions do not fit its input size".into());
+        }
+        let rng = AgentRng::from_state(state.rng).ok_or("reward-model generator state")?;
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(state.weights))
             .map_err(|e| format!("reward-model weights: {e}"))?;
         let model = self
@@ -327,14 +336,7 @@ impl RewardModelTrainer {
         let optim = std::mem::replace(&mut self.optim, AdamConfig::new().init())
             .from_bytes(Bytes::from_bytes_vec(state.optim))
             .map_err(|e| format!("reward-model optimizer: {e}"))?;
-        if !state
-            .transitions
-            .len()
-            .is_multiple_of(2 * self.d_input.max(1))
-        {
-            return Err("reward-model transitions do not fit its input size".into());
-        }
-        self.rng = AgentRng::from_state(state.rng).ok_or("reward-model generator state")?;
+        self.rng = rng;
         self.snapshot = model.valid();
         self.model = model;
         self.optim = optim;

@@ -5,6 +5,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rlaif::env::registry::Family;
 use rlaif::env::{Action, Env, EnvOptions, Space, VecEnv, make, registry};
+use rlaif::experiment::config::MAX_ROLLOUT_TRANSITIONS;
 use std::time::{Duration, Instant};
 
 #[derive(Subcommand)]
@@ -23,13 +24,14 @@ pub struct UpdateBenchArgs {
     /// build with the `wgpu` feature).
     #[arg(long = "backend")]
     backends: Vec<String>,
-    /// Hidden sizes.
+    /// Hidden sizes (each 1 to 1024, as `ppo.hidden`).
     #[arg(long = "hidden", default_values_t = [64usize, 256])]
     hidden: Vec<usize>,
-    /// Batch sizes.
+    /// Batch sizes (each 1 to 1048576, a rollout's most transitions).
     #[arg(long = "batch", default_values_t = [64usize, 1024, 8192])]
     batch: Vec<usize>,
-    /// Timed steps per measurement are chosen to take about this many seconds.
+    /// Timed steps per measurement are chosen to take about this many seconds (above 0, at
+    /// most 3600).
     #[arg(long, default_value_t = 1.0)]
     seconds: f64,
     /// Print JSON Lines instead of a table.
@@ -42,15 +44,33 @@ pub struct EnvBenchArgs {
     /// Only these ids (default: every registered env).
     #[arg(long = "env")]
     envs: Vec<String>,
-    /// Seconds of stepping per measurement.
+    /// Seconds of stepping per measurement (above 0, at most 3600).
     #[arg(long, default_value_t = 1.0)]
     seconds: f64,
-    /// Number of envs in the VecEnv measurement.
+    /// Number of envs in the VecEnv measurement (1 to 4096).
     #[arg(long, default_value_t = 16)]
     num_envs: usize,
     /// Print JSON Lines instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// The longest `--seconds` a measurement may take: an hour is already more than any
+/// measurement needs, and a bound keeps `Duration::from_secs_f64` from overflowing.
+const MAX_SECONDS: f64 = 3600.0;
+
+/// The most envs `--num-envs` may ask for, so that a typo cannot allocate without bound.
+const MAX_NUM_ENVS: usize = 4096;
+
+/// `--seconds` as a duration: finite, above 0 and at most [`MAX_SECONDS`].
+fn measurement_time(seconds: f64) -> Result<Duration, String> {
+    if seconds > 0.0 && seconds <= MAX_SECONDS {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(format!(
+            "--seconds {seconds} is outside the allowed range (above 0, at most {MAX_SECONDS})"
+        ))
+    }
 }
 
 pub fn run(command: BenchCommand) -> Result<(), String> {
@@ -60,9 +80,32 @@ pub fn run(command: BenchCommand) -> Result<(), String> {
     }
 }
 
+/// The widest `--hidden`: `ppo.hidden`'s bound, since a wider net is never trained.
+const MAX_HIDDEN: usize = 1024;
+
+/// `--hidden` and `--batch` within the ranges a run may use (`--batch` is one minibatch of a
+/// rollout, which holds at most [`MAX_ROLLOUT_TRANSITIONS`]), so that a typo cannot allocate
+/// without bound.
+fn check_update_sizes(args: &UpdateBenchArgs) -> Result<(), String> {
+    let flags = [
+        ("--hidden", &args.hidden, MAX_HIDDEN),
+        ("--batch", &args.batch, MAX_ROLLOUT_TRANSITIONS),
+    ];
+    for (flag, values, max) in flags {
+        if let Some(v) = values.iter().find(|&&v| !(1..=max).contains(&v)) {
+            return Err(format!(
+                "{flag} {v} is outside the allowed range (1 to {max})"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn bench_update(args: &UpdateBenchArgs) -> Result<(), String> {
     use rlaif::agent::ActionSpec;
     use rlaif::backend::{CpuBackend, gpu_device};
+    measurement_time(args.seconds)?;
+    check_update_sizes(args)?;
     let names = if args.backends.is_empty() {
         let mut v = vec!["ndarray".to_string(), "flex".to_string()];
         if cfg!(feature = "wgpu") {
@@ -194,18 +237,18 @@ fn is_masked(id: &str) -> bool {
 }
 
 fn bench_envs(args: &EnvBenchArgs) -> Result<(), String> {
-    if !(args.seconds > 0.0 && args.seconds.is_finite()) {
-        return Err("--seconds must be a positive number".into());
-    }
-    if args.num_envs == 0 {
-        return Err("--num-envs must be at least 1".into());
+    let budget = measurement_time(args.seconds)?;
+    if !(1..=MAX_NUM_ENVS).contains(&args.num_envs) {
+        return Err(format!(
+            "--num-envs {} is outside the allowed range (1 to {MAX_NUM_ENVS})",
+            args.num_envs
+        ));
     }
     let ids = if args.envs.is_empty() {
         registry::ids()
     } else {
         args.envs.clone()
     };
-    let budget = Duration::from_secs_f64(args.seconds);
     if !args.json {
         println!(
             "{:<28} {:>16} {:>18}",

@@ -97,7 +97,7 @@ pub fn run(args: &SweepArgs) -> Result<(), String> {
     let runs = (args.lambda.len() * args.seeds.len()) as u64;
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(
-            Some(runs * base.total_steps),
+            Some(runs.saturating_mul(base.total_steps)),
             ProgressDrawTarget::stderr(),
         );
         bar.set_style(

@@ -5,6 +5,7 @@ use crate::feedback_args::{FeedbackArgs, answer_queue};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rlaif::backend::{self, BackendChoice};
+use rlaif::experiment::config::MAX_TOTAL_STEPS;
 use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Trainer};
 use rlaif::feedback::labels_file::LabelsFile;
 use std::io::{IsTerminal, Write};
@@ -22,7 +23,8 @@ pub struct TrainArgs {
     /// lesson of --env).
     #[arg(long)]
     lesson: Option<String>,
-    /// Total environment steps (overrides the preset).
+    /// Total environment steps, 1 to 10^12 (overrides the preset; with --resume, the resumed
+    /// run's new total).
     #[arg(long)]
     steps: Option<u64>,
     /// Seed (overrides the preset).
@@ -111,6 +113,14 @@ pub fn config_from_flags(
 }
 
 pub fn run(args: &TrainArgs) -> Result<(), String> {
+    if let Some(s) = args.steps
+        && ExperimentConfig::check_total_steps(s).is_err()
+    {
+        return Err(format!(
+            "--steps must be 1 to {MAX_TOTAL_STEPS} (the run's total env steps, also with \
+             --resume), got {s}"
+        ));
+    }
     let source = ConfigSource::from_flags(args.preset.as_deref(), args.lesson.as_deref());
     let mut config = config_from_flags(&args.env, source, &args.feedback)?;
     if let Some(l) = args.lambda {
@@ -150,7 +160,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             )
             .map_err(|e| format!("{path}: {e}"))?;
             if let Some(s) = args.steps {
-                t.set_total_steps(s);
+                t.set_total_steps(s).map_err(|e| format!("--steps: {e}"))?;
             }
             t
         }

@@ -7,6 +7,10 @@ use crate::agent::rng::AgentRng;
 use crate::feedback::reward_model::{LabelledPair, RewardModelState};
 use serde::{Deserialize, Serialize};
 
+/// The most any of a restored state's label counts may be: far beyond any run, exact in an
+/// `f64` (shares are computed in one), and a sum of a few never overflows.
+const MAX_COUNT: u64 = 1 << 53;
+
 /// What a checkpoint keeps of a [`PreferenceLearner`]: the labels, the reward model and
 /// every generator, so that a resumed run asks and learns exactly what the uninterrupted one
 /// would have.
@@ -101,33 +105,77 @@ impl PreferenceLearner {
             .iter()
             .flat_map(|l| l.queue.iter().map(|q| &q.pair));
         for pair in state.pairs.iter().chain(queued) {
-            let size = pair.len * d;
+            // The length is read from the file: its product with the input size may overflow.
+            let size = pair.len.checked_mul(d);
             if pair.len == 0
                 || pair.len != rows
-                || pair.a.len() != size
-                || pair.b.len() != size
+                || Some(pair.a.len()) != size
+                || Some(pair.b.len()) != size
                 || ![0.0, 0.5, 1.0].contains(&pair.target)
                 || pair.a.iter().chain(&pair.b).any(|x| !x.is_finite())
             {
-                return Err(bad("a labelled pair does not fit the reward model"));
+                return Err(bad(&format!(
+                    "a labelled pair of {} rows of {d} inputs has {} + {} floats (the run's \
+                     pairs have {rows} rows)",
+                    pair.len,
+                    pair.a.len(),
+                    pair.b.len()
+                )));
             }
         }
+        // Counts go on counting (and are added up), so each must be far from overflowing.
+        let count_ok = |n: u64| n <= MAX_COUNT;
+        let pair_ok = |(a, b): (u64, u64)| a <= b && count_ok(b);
+        if !count_ok(state.labels_used) || !pair_ok(state.labeler) {
+            return Err(bad(&format!(
+                "label counts do not add up or exceed {MAX_COUNT}"
+            )));
+        }
         if let Some(labels) = &state.labels {
-            let counts_fit = labels.you_vs_ai.0 <= labels.you_vs_ai.1
-                && labels.you_vs_model.0 <= labels.you_vs_model.1
-                && labels.ai_vs_model.0 <= labels.ai_vs_model.1
+            let counts_fit = pair_ok(labels.you_vs_ai)
+                && pair_ok(labels.you_vs_model)
+                && pair_ok(labels.ai_vs_model)
+                && count_ok(labels.dropped)
+                && count_ok(labels.labels_you)
+                && labels.first_round.is_none_or(count_ok)
                 && (!labels.frozen || labels.queue.is_empty())
                 && labels.untrained <= state.pairs.len();
             if !counts_fit {
-                return Err(bad("label counts"));
+                return Err(bad(&format!(
+                    "label counts do not add up or exceed {MAX_COUNT}"
+                )));
+            }
+            // New query ids follow the largest restored one.
+            if let Some(q) = labels.queue.iter().find(|q| q.id == u64::MAX) {
+                return Err(bad(&format!("query id {} leaves no id after it", q.id)));
+            }
+            let segments = labels.log.iter().flat_map(|l| [&l.left, &l.right]);
+            let queued = labels.queue.iter().flat_map(|q| [&q.left, &q.right]);
+            if segments
+                .chain(queued)
+                .any(|s| s.len == 0 || s.start.checked_add(s.len).is_none())
+            {
+                return Err(bad(
+                    "a label's segment is empty or ends past the largest step",
+                ));
             }
         }
-        if state.reward_norm.mean.len() != 1
-            || state.reward_norm.var.len() != 1
+        // `normalize` clamps to `[-clip, clip]`, which panics unless `clip >= 0`.
+        let norm = &state.reward_norm;
+        if norm.mean.len() != 1
+            || norm.var.len() != 1
+            || !norm.mean[0].is_finite()
+            || !(norm.var[0].is_finite() && norm.var[0] >= 0.0)
+            || !(norm.count.is_finite() && norm.count > 0.0)
+            || !(norm.clip.is_finite() && norm.clip > 0.0)
             || !state.potential_scale.is_finite()
             || state.potential_scale <= 0.0
         {
-            return Err(bad("reward statistics"));
+            return Err(bad(&format!(
+                "reward statistics (mean {:?}, variance {:?}, count {}, clip {}, potential \
+                 scale {}) are out of range",
+                norm.mean, norm.var, norm.count, norm.clip, state.potential_scale
+            )));
         }
         // Every generator state is checked before anything changes.
         let rng = |s| AgentRng::from_state(s).ok_or_else(|| bad("generator state"));

@@ -52,7 +52,20 @@ pub enum TeacherError {
     BadOption(String),
     #[error("bad demonstrations: {0}")]
     Demos(String),
+    #[error("teacher name is {len} bytes long; at most {MAX_NAME_LEN} are allowed")]
+    NameTooLong { len: usize },
+    #[error("teacher {name:?} nests {depth} teachers; at most {MAX_NESTING} may wrap one another")]
+    TooDeep { name: String, depth: usize },
 }
+
+/// The longest teacher name [`make`] reads, in bytes: built-in names with their options are
+/// far shorter (`demo:FILE` teachers are loaded by the caller and never come here).
+pub const MAX_NAME_LEN: usize = 256;
+
+/// How many teachers may wrap one another (`inverted:inverted:...:energy` counts each
+/// `inverted`, and the one it ends with): each level is a call deeper, so thousands would
+/// overflow the stack.
+pub const MAX_NESTING: usize = 8;
 
 /// The AI that judges the agent. Values and scores are on the env's reward scale: a score is
 /// comparable to one step's env reward, a value to a return.
@@ -193,6 +206,23 @@ pub fn names_for(env_id: &str) -> Vec<&'static str> {
 /// Makes the teacher `name` (with an optional `:option`) for `env_id`, or the env's default
 /// teacher when `name` is `None`. `demo:FILE` teachers are loaded by the caller, from bytes.
 pub fn make(name: Option<&str>, env_id: &str) -> Result<Box<dyn Teacher>, TeacherError> {
+    if let Some(name) = name {
+        if name.len() > MAX_NAME_LEN {
+            return Err(TeacherError::NameTooLong { len: name.len() });
+        }
+        // Only `inverted` wraps another teacher (its option); the wrapped one adds a level.
+        let depth = name
+            .split(':')
+            .take_while(|part| *part == "inverted")
+            .count()
+            + 1;
+        if depth > MAX_NESTING {
+            return Err(TeacherError::TooDeep {
+                name: name.into(),
+                depth,
+            });
+        }
+    }
     let all = entries();
     let Some(name) = name else {
         return match all.iter().find(|e| (e.judges)(env_id)) {
@@ -281,6 +311,40 @@ mod tests {
         assert!(matches!(
             make(Some("lqr:fast"), "CartPole-v1"),
             Err(TeacherError::BadOption(_))
+        ));
+    }
+
+    #[test]
+    fn nesting_and_name_length_are_bounded_with_a_clear_error() {
+        // Eight levels, seven of them inverted, are allowed (and invert an even number of times).
+        let ok = format!("{}shortest-path", "inverted:".repeat(MAX_NESTING - 1));
+        let t = make(Some(&ok), "Grid-Empty-8x8-v0").unwrap();
+        assert_eq!(t.name(), ok);
+        let deep = format!("{}shortest-path", "inverted:".repeat(MAX_NESTING));
+        let Err(err) = make(Some(&deep), "Grid-Empty-8x8-v0") else {
+            panic!("nine nested teachers were made");
+        };
+        assert_eq!(
+            err.to_string(),
+            format!("teacher {deep:?} nests 9 teachers; at most 8 may wrap one another")
+        );
+        // Thousands of levels (once a stack overflow) are refused by their length.
+        let huge = format!("{}shortest-path", "inverted:".repeat(5000));
+        let Err(err) = make(Some(&huge), "Grid-Empty-8x8-v0") else {
+            panic!("5001 nested teachers were made");
+        };
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "teacher name is {} bytes long; at most 256 are allowed",
+                huge.len()
+            )
+        );
+        // A bare chain of `inverted` with no teacher at its end is bounded too.
+        let bare = "inverted:".repeat(20);
+        assert!(matches!(
+            make(Some(&bare), "CartPole-v1"),
+            Err(TeacherError::TooDeep { depth: 21, .. })
         ));
     }
 
