@@ -68,7 +68,16 @@ impl RolloutEpisodes {
             && self.steps.len() == rows
             && Some(self.env_actions.len()) == rows.checked_mul(width)
             && self.before.len() == n_envs
-            && self.before.iter().all(|b| b.len() % width.max(1) == 0);
+            && self.before.iter().all(|b| b.len() % width.max(1) == 0)
+            // A row's step in its episode is at most the env's actions before the rollout
+            // plus the rollout's steps before it (rows are step-major), so a segment's replay
+            // never asks for more actions than there are.
+            && self.steps.iter().enumerate().all(|(row, &step)| {
+                let (t, env) = (row / n_envs.max(1), row % n_envs.max(1));
+                self.before
+                    .get(env)
+                    .is_some_and(|b| step as usize <= b.len() / width.max(1) + t)
+            });
         if fits {
             Ok(())
         } else {
@@ -76,5 +85,37 @@ impl RolloutEpisodes {
                 "the rollout's episode records do not fit {rows} rows of {n_envs} envs"
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two envs, two steps: env 0 is 3 steps into its episode, env 1 starts one.
+    fn record() -> RolloutEpisodes {
+        let mut r = RolloutEpisodes::new(1);
+        r.start(&[vec![0.0, 1.0, 0.0], Vec::new()]);
+        for (seed, step) in [(5, 3), (6, 0), (5, 4), (6, 1)] {
+            r.record_row(seed, step);
+            r.record_action(&[1.0]);
+        }
+        r
+    }
+
+    #[test]
+    fn a_restored_record_must_fit_the_rollout_and_its_steps_the_actions_there_are() {
+        assert_eq!(record().check(2, 4, 1), Ok(()));
+        assert!(record().check(2, 6, 1).is_err(), "rows");
+        assert!(record().check(3, 4, 1).is_err(), "envs");
+        // A step no action history reaches (a hostile file): refused, not replayed.
+        let mut far = record();
+        far.steps[3] = u32::MAX;
+        assert!(far.check(2, 4, 1).is_err());
+        let mut just = record();
+        just.steps[3] = 1;
+        assert_eq!(just.check(2, 4, 1), Ok(()));
+        just.steps[3] = 2;
+        assert!(just.check(2, 4, 1).is_err());
     }
 }
