@@ -27,6 +27,11 @@ const PRESETS = [
   { id: "empty-wrong-shaping", label: "Empty: a wrong teacher, shaping", set: { env: "Grid-Empty-8x8-v0", fb: "shaping", teacher: "inverted", lambda: 0.25 } },
   { id: "empty-wrong-direct", label: "Empty: a wrong teacher, direct", set: { env: "Grid-Empty-8x8-v0", fb: "direct", teacher: "inverted", lambda: 1 } },
   { id: "connectfour-advice", label: "Connect Four: teacher advice", set: { env: "ConnectFour-v0", fb: "advice", lambda: 0.3 } },
+  // Lessons (static/presets/lessons/): the whole config comes from the lesson's file.
+  { id: "empty-your-labels", label: "Empty: your labels train the reward model", lesson: "empty-your-labels" },
+  { id: "doorkey-your-labels", label: "DoorKey: your labels train the reward model", lesson: "doorkey-your-labels" },
+  { id: "mountaincar-your-labels", label: "MountainCar: your labels get the car out", lesson: "mountaincar-your-labels" },
+  { id: "empty-reward-hacking", label: "Empty: reward hacking (a frozen per-step model)", lesson: "empty-reward-hacking" },
 ];
 
 const el = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -36,6 +41,10 @@ const ui = {
   fb: el("feedback-select"),
   teacher: el("teacher-select"),
   labels: el("labels-from"),
+  freeze: el("freeze-after"),
+  lessonText: el("lesson-text"),
+  raceTable: el("race-table"),
+  heldOut: el("held-out-accuracy"),
   labelsDownload: el("labels-download"),
   labelsLoad: el("labels-load"),
   labelsFile: el("labels-file"),
@@ -96,7 +105,7 @@ const ui = {
 
 /** Which element shows which setting, and how its value is read. */
 const CONTROLS = [
-  ["env", "select"], ["fb", "select"], ["labels", "select"], ["teacher", "select"], ["lambda", "range"],
+  ["env", "select"], ["fb", "select"], ["labels", "select"], ["freeze", "number"], ["teacher", "select"], ["lambda", "range"],
   ["sched", "select"], ["floor", "range"], ["mistake", "range"], ["beta", "number"],
   ["lr", "number"], ["envs", "number"], ["seed", "number"], ["speed", "range"],
   ["backend", "select"], ["base", "checkbox"], ["ov", "checkbox"],
@@ -158,6 +167,7 @@ function clearError() {
 
 const lists = () => ({
   envIds: page.envIds,
+  lessonEnv: (id) => lessonConfig(id)?.env_id ?? null,
   teachersFor: (env) => [...page.B.Viewer.teachers(env), ...(hasDemos(env) ? ["demo"] : [])],
 });
 
@@ -184,9 +194,21 @@ function fillTeachers() {
   ui.teacher.value = page.state.teacher;
 }
 
+/** Lesson `id`'s config (parsed), or null for an unknown id. */
+function lessonConfig(id) {
+  if (!id || !page.B.Viewer.lessons().includes(id)) return null;
+  return JSON.parse(page.B.Viewer.lesson(id));
+}
+
 function presetOf(state) {
-  const match = PRESETS.find((p) => Object.entries(p.set).every(([k, v]) => state[k] === v));
+  if (state.lesson !== "") return PRESETS.find((p) => p.lesson === state.lesson)?.id ?? "custom";
+  const match = PRESETS.find((p) => !p.lesson && Object.entries(p.set).every(([k, v]) => state[k] === v));
   return match ? match.id : "custom";
+}
+
+/** The config the page's settings edit: the lesson's when one is chosen, else the env's preset. */
+function baseConfig(state) {
+  return lessonConfig(state.lesson) ?? JSON.parse(page.B.Viewer.preset(state.env));
 }
 
 /** Shows `page.state` in every control. */
@@ -206,11 +228,16 @@ function showState() {
   ui.accuracyPanel.hidden = s.fb !== "preference";
   // Placeholders show the preset's values for what the link leaves to the preset.
   try {
-    const preset = JSON.parse(page.B.Viewer.preset(s.env));
+    const preset = baseConfig(s);
     ui.lr.placeholder = String(preset.ppo.learning_rate);
     ui.envs.placeholder = String(preset.n_envs);
+    const freeze = preset.feedback?.preference?.freeze_after;
+    ui.freeze.placeholder = freeze ? String(freeze) : "never";
+    const notes = s.lesson !== "" ? preset.notes : null;
+    ui.lessonText.textContent = notes ?? "";
+    ui.lessonText.hidden = !notes;
   } catch {
-    ui.lr.placeholder = ui.envs.placeholder = "preset";
+    ui.lr.placeholder = ui.envs.placeholder = ui.freeze.placeholder = "preset";
   }
   // Labelling panel: a new env, teacher, seed or label source starts it afresh (the same
   // ones change nothing); with labels from you it shows the run's queued pairs.
@@ -228,6 +255,7 @@ function enableControls() {
   if (!page.started) return;
   for (const [key] of CONTROLS) ui[key].disabled = false;
   ui.labels.disabled = page.state.fb !== "preference";
+  ui.freeze.disabled = page.state.fb !== "preference";
   ui.labelsDownload.disabled = (page.session === null && page.inFlight === null) || !labelsFromYou();
   ui.labelsLoad.disabled = !labelsFromYou();
 }
@@ -509,6 +537,7 @@ function makeCharts() {
     run: returns.addSeries(0, false),
     ai: returns.addSeries(2, false),
     baseline: returns.addSeries(1, true),
+    aiRace: returns.addSeries(5, true),
   };
   const accuracy = new page.B.Chart();
   const acc = {
@@ -550,7 +579,64 @@ function resetStats() {
   page.charts.returns.clear();
   page.charts.accuracy.clear();
   el("legend-ai").hidden = true;
+  el("legend-ai-race").hidden = true;
+  page.race = {};
+  showRace();
+  ui.heldOut.textContent = "";
   scheduleChart();
+}
+
+const percent = (pair) => (pair && pair[1] > 0 ? `${Math.round((100 * pair[0]) / pair[1])}% of ${pair[1]}` : "none yet");
+
+/**
+ * The race's table: for each lane (no feedback, the AI's labels, yours), the env steps at
+ * which its mean return first reached the env's threshold, the labels it used by source, and
+ * how your labels agreed with the AI's and with the reward model's predictions.
+ */
+function showRace() {
+  const race = page.race ?? {};
+  const body = ui.raceTable.querySelector("tbody");
+  body.replaceChildren();
+  const you = labelsFromYou();
+  const lanes = [
+    ["baseline", "No feedback", race.baseline],
+    ["ai", you ? "AI labels" : "AI feedback", you ? race.aiRace : race.run],
+    ...(you ? [["you", page.state.labels === "both" ? "AI and your labels" : "Your labels", race.run]] : []),
+  ];
+  let rows = 0;
+  for (const [lane, name, r] of lanes) {
+    if (!r) continue;
+    rows += 1;
+    const tr = document.createElement("tr");
+    tr.dataset.lane = lane;
+    const solved = typeof r.solvedAt === "number" ? String(r.solvedAt) : r.threshold == null ? "no threshold" : `not yet (${r.envSteps})`;
+    const agreement = lane === "you" ? `vs AI ${percent(r.youVsAi)}; vs reward model ${percent(r.youVsModel)}` : "–";
+    const cells = [name, solved, typeof r.labelsUsed === "number" ? String(r.labelsUsed) : "–", typeof r.labelsYou === "number" ? String(r.labelsYou) : "–", agreement];
+    for (const text of cells) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  const threshold = race.run?.threshold;
+  ui.raceTable.querySelector("caption").textContent =
+    threshold == null ? "The race: env steps to the env's threshold" : `The race: env steps until the mean return first reached ${threshold}`;
+  ui.raceTable.hidden = rows < 2;
+}
+
+/** The reward model's accuracy on each source's labels before it trained on them, and whether it is frozen. */
+function showHeldOut(r) {
+  if (!Array.isArray(r.aiVsModel) && !(r.aiVsModel instanceof Float64Array)) {
+    ui.heldOut.textContent = "";
+    return;
+  }
+  const parts = [];
+  if (page.state.labels !== "you") parts.push(`AI labels ${percent(r.aiVsModel)}`);
+  if (labelsFromYou()) parts.push(`your labels ${percent(r.youVsModel)}`);
+  let text = `Reward model on each new label, before training on it: ${parts.join("; ")}.`;
+  if (r.frozen) text += ` The reward model is frozen after ${(r.labelsUsed ?? 0) + (r.labelsYou ?? 0)} labels: PPO now optimises a fixed reward, and a policy can exploit its mistakes.`;
+  ui.heldOut.textContent = text;
 }
 
 function onWorkerMessage(m) {
@@ -595,6 +681,13 @@ function onWorkerMessage(m) {
     page.labels?.onQueue(m.session, r, r.envSteps);
     if (r.labelerAccuracy) page.charts.accuracy.extend(page.charts.acc.labeler, r.labelerAccuracy);
     if (r.rewardModelAccuracy) page.charts.accuracy.extend(page.charts.acc.model, r.rewardModelAccuracy);
+    page.race = { run: r, baseline: m.baseline ?? page.race?.baseline, aiRace: m.aiRace ?? page.race?.aiRace };
+    showRace();
+    showHeldOut(r);
+    if (m.aiRace) {
+      page.charts.returns.extend(page.charts.series.aiRace, m.aiRace.curve);
+      el("legend-ai-race").hidden = false;
+    }
     if (m.baseline) {
       const b = m.baseline;
       ui.stats.baselineMean.textContent = plain(b.meanReturn, 2) ?? ui.stats.baselineMean.textContent;
@@ -624,13 +717,13 @@ function setTrainStatus(state, text) {
 
 /** The `ExperimentConfig` JSON for the current settings: the env's preset, edited. */
 function buildConfig() {
-  const preset = JSON.parse(page.B.Viewer.preset(page.state.env));
-  return JSON.stringify(experimentConfig(page.state, preset, DEMO_TEACHER));
+  return JSON.stringify(experimentConfig(page.state, baseConfig(page.state), DEMO_TEACHER));
 }
 
 /** A new session's run request: the config, and the demonstrations its teacher learns from. */
 function newRunRequest(updates) {
-  const request = { updates, config: buildConfig(), baseline: page.state.base };
+  // With your labels, the baseline's race gains a third lane: the AI labeler's labels.
+  const request = { updates, config: buildConfig(), baseline: page.state.base, raceAi: page.state.base && labelsFromYou() };
   if (page.state.fb !== "none" && page.state.teacher === "demo") {
     if (!page.viewer || page.viewer.demoEpisodes() === 0) {
       throw new Error("the teacher learned from your demonstrations needs demonstrations: play the environment yourself or load a file first");
@@ -767,7 +860,8 @@ async function onControl(key, kind) {
   if (notes.length > 0) showError(`${SCHEMA[key].label}: ${notes.join("; ")}`);
   else clearError();
   if (value !== undefined) page.state[key] = value;
-  if (key === "env") page.state.teacher = "";
+  // A lesson is one env's: another env leaves it.
+  if (key === "env") Object.assign(page.state, { teacher: "", lesson: "" });
   showState();
   writeHash();
   if (key === "env" || key === "seed") makeViewer();
@@ -783,8 +877,14 @@ async function onPreset() {
   const preset = PRESETS.find((p) => p.id === ui.preset.value);
   if (!preset) return;
   const envChanged = preset.set.env !== page.state.env;
-  // The preset's teacher, or the env's default when it names none.
-  Object.assign(page.state, { teacher: "" }, preset.set);
+  if (preset.lesson) {
+    // A lesson sets every setting its config has; the view settings stay.
+    const { state } = stateFromConfig(lessonConfig(preset.lesson), page.state, lists());
+    page.state = { ...state, lesson: preset.lesson };
+  } else {
+    // The preset's teacher, or the env's default when it names none.
+    Object.assign(page.state, { teacher: "", lesson: "" }, preset.set);
+  }
   showState();
   writeHash();
   if (envChanged) makeViewer();
@@ -1026,7 +1126,10 @@ async function start(bindings) {
   for (const id of page.envIds) option(ui.env, id, id);
   for (const mode of bindings.Viewer.feedbackModes()) option(ui.fb, mode, mode);
   option(ui.preset, "custom", "custom");
-  for (const p of PRESETS) if (page.envIds.includes(p.set.env)) option(ui.preset, p.id, p.label);
+  for (const p of PRESETS) {
+    if (p.lesson) p.set = { env: lessonConfig(p.lesson)?.env_id };
+    if (page.envIds.includes(p.set.env)) option(ui.preset, p.id, p.label);
+  }
 
   const { state, notes } = parseHash(location.hash, lists());
   page.state = state;

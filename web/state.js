@@ -27,6 +27,8 @@ export const SCHEMA = {
   mistake: { type: "float", min: 0, max: 0.5, default: 0, label: "labeler mistake rate" },
   beta: { type: "float", min: 0, max: 100, default: 0, label: "labeler beta" },
   labels: { type: "enum", values: LABEL_SOURCES, default: "ai", label: "labels from" },
+  freeze: { type: "int", min: 0, max: 100000, default: null, label: "freeze the reward model after" },
+  lesson: { type: "string", default: "", label: "lesson" },
   lr: { type: "float", min: 1e-5, max: 0.1, default: null, label: "learning rate" },
   envs: { type: "int", min: 1, max: 64, default: null, label: "parallel envs" },
   seed: { type: "int", min: 0, max: 2 ** 31 - 1, default: 1, label: "seed" },
@@ -44,7 +46,7 @@ export const SCHEMA = {
  */
 export const EMBEDDABLE = [
   "env", "preset", "fb", "teacher", "lambda", "sched", "floor", "mistake", "beta", "lr",
-  "envs", "seed", "speed", "backend", "base", "ov", "labels",
+  "envs", "seed", "speed", "backend", "base", "ov", "labels", "freeze",
 ];
 
 export function defaults() {
@@ -106,6 +108,10 @@ function readValue(key, spec, raw, lists) {
         if (lists.envIds?.includes(raw)) return { value: raw };
         return { note: `unknown environment ${quote(raw)}` };
       }
+      if (key === "lesson") {
+        if (raw === "" || lists.lessonEnv?.(raw)) return { value: raw };
+        return { note: `unknown lesson ${quote(raw)}` };
+      }
       return { value: raw };
     default:
       return { note: `${label} cannot be read` };
@@ -160,6 +166,11 @@ export function parseHash(hash, lists = {}) {
     if (note) notes.push(note);
     if (value !== undefined) state[key] = value;
   }
+  // A lesson belongs to one env: with another, the env's own preset is used.
+  if (state.lesson !== "" && lists.lessonEnv && lists.lessonEnv(state.lesson) !== state.env) {
+    notes.push(`lesson ${quote(state.lesson)} is a lesson of ${lists.lessonEnv(state.lesson)}, not of ${state.env}`);
+    state.lesson = "";
+  }
   // A teacher must judge the chosen env; "" is the env's default teacher.
   if (state.teacher !== "" && lists.teachersFor) {
     const known = lists.teachersFor(state.env);
@@ -213,6 +224,7 @@ export function toHash(state) {
     if (value === null || value === undefined) continue;
     // Embedding keys only when used, so a shared link stays a normal page.
     if ((key === "embed" && !value) || (key === "controls" && value.length === 0)) continue;
+    if (key === "lesson" && value === "") continue;
     parts.push(`${key}=${encodeURIComponent(writeValue(spec, value))}`);
   }
   return `#${parts.join("&")}`;
@@ -245,7 +257,10 @@ export function stateFromConfig(config, current, lists = {}) {
       mistake: fb.labeler?.mistake,
       beta: fb.labeler?.beta ?? 0,
     });
-    if (mode === "preference") settings.labels = fb.preference?.label_source ?? "ai";
+    if (mode === "preference") {
+      settings.labels = fb.preference?.label_source ?? "ai";
+      settings.freeze = fb.preference?.freeze_after ?? undefined;
+    }
   }
   const parts = [`v=${VERSION}`];
   for (const [key, value] of Object.entries(settings)) {
@@ -289,6 +304,8 @@ export function experimentConfig(state, preset, demoTeacher) {
   };
   if (state.fb === "preference") {
     config.feedback.preference = { ...kept.preference, label_source: state.labels };
+    // 0 is "never"; unset keeps the preset's.
+    if (state.freeze !== null) config.feedback.preference.freeze_after = state.freeze > 0 ? state.freeze : null;
   }
   return config;
 }

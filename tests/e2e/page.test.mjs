@@ -24,7 +24,8 @@ const TEST_IDS = [
   "env-select", "feedback-select", "teacher-select", "preset-select", "lambda", "seed", "play",
   "pause", "step", "reset", "share", "embed-code", "backend-badge", "notice", "rollout-canvas",
   "chart", "stat-episodes", "stat-env-steps", "stat-mean-return", "stat-baseline-mean-return",
-  "stat-labels", "labels-from", "label-queue", "stat-labels-you",
+  "stat-labels", "labels-from", "label-queue", "stat-labels-you", "freeze-after", "lesson-text",
+  "race-table", "held-out-accuracy", "legend-ai-race",
 ];
 
 const open = (hash = "") => openTab(site, hash);

@@ -204,6 +204,37 @@ test("answers given while the run trains are all applied in order, and a reset d
   await page.close();
 });
 
+test("with your labels the race has three lanes: no feedback, the AI's labels and yours, in one table", { timeout: 4 * 60_000 }, async () => {
+  const page = await openTab(site, HASH.replace("base=0", "base=1"));
+  await page.locator(byId("labeling-panel")).scrollIntoViewIfNeeded();
+  assert.equal(await page.isVisible(byId("race-table")), false, "no race before a run");
+  await page.click(byId("step"));
+  await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "waiting");
+  // While the run waits for its first labels, neither racing run steps.
+  const needed = Number((await text(page, "label-waiting")).match(/of (\d+)\./)[1]);
+  assert.equal(await text(page, "stat-baseline-mean-return"), "0");
+  for (let k = 0; k < needed; k += 1) await page.keyboard.press(k % 2 === 0 ? "ArrowLeft" : "ArrowRight");
+  await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "paused");
+  for (let k = 0; k < 2; k += 1) {
+    await page.keyboard.press("s");
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "paused");
+  }
+  assert.equal(await page.isVisible(byId("legend-ai-race")), true);
+  const rows = await page.$$eval(`${byId("race-table")} tbody tr`, (trs) =>
+    trs.map((tr) => ({ lane: tr.dataset.lane, cells: [...tr.cells].map((c) => c.textContent) })));
+  assert.deepEqual(rows.map((r) => r.lane), ["baseline", "ai", "you"]);
+  const [baseline, ai, you] = rows;
+  assert.deepEqual(baseline.cells.slice(2), ["–", "–", "–"], "no labels without feedback");
+  assert.ok(Number(ai.cells[2]) >= needed, `the AI lane's labels: ${ai.cells[2]}`);
+  assert.equal(ai.cells[3], "0");
+  assert.equal(you.cells[2], "0", "no AI label in you mode");
+  assert.equal(you.cells[3], String(needed));
+  assert.match(you.cells[4], /^vs AI \d+% of \d+; vs reward model (none yet|\d+% of \d+)$/);
+  for (const r of rows) assert.match(r.cells[1], /^(\d+|not yet \(\d+\))$/);
+  assert.match(await text(page, "held-out-accuracy"), /before training on it: your labels (none yet|\d+% of \d+)\./);
+  await page.close();
+});
+
 test("no console errors, page errors or requests to other origins", () => {
   assert.deepEqual(site.consoleErrors, []);
   assert.deepEqual(site.pageErrors, []);

@@ -236,3 +236,35 @@ test("the label source is a hash key, goes into a preference run's config and co
   assert.equal(back.state.labels, "you");
   assert.equal(stateFromConfig({ ...config, feedback: { ...config.feedback, preference: {} } }, defaults(), lists).state.labels, "ai");
 });
+
+test("freeze is a hash key: 0 never freezes, unset keeps the preset's, and it comes back from a config", () => {
+  const base = { ...defaults(), env: "Grid-DoorKey-8x8-v0", fb: "preference" };
+  const frozen = { ...DOORKEY_PRESET, feedback: { preference: { ...DOORKEY_PRESET.feedback.preference, freeze_after: 30 } } };
+  assert.equal(experimentConfig(base, frozen, "demo:x").feedback.preference.freeze_after, 30, "unset: the preset's");
+  assert.equal(experimentConfig({ ...base, freeze: 0 }, frozen, "demo:x").feedback.preference.freeze_after, null, "0: never");
+  assert.equal(experimentConfig({ ...base, freeze: 12 }, frozen, "demo:x").feedback.preference.freeze_after, 12);
+  const { state, notes } = parseHash("#v=1&env=Grid-DoorKey-8x8-v0&fb=preference&freeze=40", lists);
+  assert.deepEqual(notes, []);
+  assert.equal(state.freeze, 40);
+  assert.equal(parseHash(toHash(state), lists).state.freeze, 40);
+  const bad = parseHash("#v=1&freeze=-3", lists);
+  assert.equal(bad.state.freeze, 0);
+  assert.match(bad.notes[0], /freeze the reward model after "-3" is outside 0\.\.100000: using 0/);
+  const config = experimentConfig({ ...base, freeze: 40 }, DOORKEY_PRESET, "demo:x");
+  assert.equal(stateFromConfig(config, defaults(), lists).state.freeze, 40);
+});
+
+test("a lesson is a hash key of its own env; another env's or an unknown lesson is dropped with a note", () => {
+  const withLessons = { ...lists, lessonEnv: (id) => ({ "doorkey-preference": "Grid-DoorKey-8x8-v0" })[id] ?? null };
+  const { state, notes } = parseHash("#v=1&env=Grid-DoorKey-8x8-v0&lesson=doorkey-preference", withLessons);
+  assert.deepEqual(notes, []);
+  assert.equal(state.lesson, "doorkey-preference");
+  assert.match(toHash(state), /&lesson=doorkey-preference/);
+  assert.doesNotMatch(toHash(defaults()), /lesson=/, "no lesson, no key");
+  const other = parseHash("#v=1&env=CartPole-v1&lesson=doorkey-preference", withLessons);
+  assert.equal(other.state.lesson, "");
+  assert.deepEqual(other.notes, ['lesson "doorkey-preference" is a lesson of Grid-DoorKey-8x8-v0, not of CartPole-v1']);
+  const unknown = parseHash("#v=1&lesson=%3Cb%3Ehi", withLessons);
+  assert.equal(unknown.state.lesson, "");
+  assert.deepEqual(unknown.notes, ['unknown lesson "<b>hi"']);
+});

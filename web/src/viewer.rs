@@ -6,6 +6,7 @@ use crate::draw::{self, Pen};
 use crate::rollout::{EpisodeInfo, Rollout, TeacherReadout};
 use js_sys::{Object, Reflect};
 use rlaif::env::registry;
+use rlaif::experiment::config::LESSONS;
 use rlaif::experiment::{EpisodeRecording, ExperimentConfig};
 use rlaif::feedback::demos::Demos;
 use rlaif::feedback::{FeedbackMode, teacher};
@@ -58,6 +59,19 @@ impl Viewer {
     /// The env's training preset as `ExperimentConfig` JSON (the page edits and sends it).
     pub fn preset(env_id: &str) -> Result<String, JsError> {
         ExperimentConfig::preset(env_id)
+            .map(|c| c.to_json())
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The lessons' ids (`static/presets/lessons/`), in the order the CLI lists them.
+    pub fn lessons() -> Vec<String> {
+        LESSONS.iter().map(|(id, _)| (*id).to_string()).collect()
+    }
+
+    /// Lesson `id`'s `ExperimentConfig` JSON (its `notes` say what it shows); an unknown id
+    /// is an error.
+    pub fn lesson(id: &str) -> Result<String, JsError> {
+        ExperimentConfig::lesson(id)
             .map(|c| c.to_json())
             .map_err(|e| JsError::new(&e.to_string()))
     }

@@ -332,6 +332,7 @@ impl Worker {
                 json,
                 request.demos.as_deref(),
                 request.baseline,
+                request.race_ai,
                 &device.device,
             )
             .map_err(Failure::Config)?;

@@ -6,7 +6,8 @@
 //!   on. A config whose teacher is `demo:NAME` comes with `demos`, the demonstrations file's
 //!   JSON text, which the teacher is learned from before training starts.
 //!   `baseline: true` races a second trainer, the same config without feedback, in the same
-//!   worker. The run ends after `updates` more PPO updates, at the end of the run, or on `pause`.
+//!   worker; `raceAi: true` (preference mode, labels from a person) races a third, the same
+//!   config labelled by the AI labeler alone. The run ends after `updates` more PPO updates, at the end of the run, or on `pause`.
 //! - `{ type: "pause" }`: the run ends after its current slice; the session is kept.
 //! - `{ type: "reset" }`: forgets the session.
 //! - `{ type: "export" }`: the session's run as checkpoint bytes (between runs; from WebGPU
@@ -32,7 +33,8 @@
 //! `queue` (the queue fields of `metrics`, after answers were applied), `labels` (`json`: a
 //! labels file), `labels-imported` (`count`),
 //! `metrics` (`session`: the session's number, which answers name; `run` and, when racing,
-//! `baseline`: totals, means, new curve points and the
+//! `baseline` and `aiRace`: totals (`threshold`, the env's reward threshold, and `solvedAt`,
+//! the env steps at which the mean return first reached it, among them), means, new curve points and the
 //! latest finished episode of the first env as `episode: { number, seed (BigInt), actions,
 //! episodeReturn }`, sent once, for the page to replay; feedback
 //! runs add `aiCurve`, `labelsUsed`, `labelerAccuracy` and `rewardModelAccuracy`, which
@@ -40,7 +42,9 @@
 //! queries asked since the last message: `{ id, askedAt, left, right }`, each side
 //! `{ seed (BigInt), start, len, actions }`, the actions from the episode's first step),
 //! `queueIds` (the ids still waiting), `waiting` (`{ given, needed }` while the run waits for
-//! its first labels), `youVsAi` and `youVsModel` (`[agreed, compared]`)), `done` (`reason`:
+//! its first labels), `youVsAi` and `youVsModel` (`[agreed, compared]`)); preference runs
+//! add `aiVsModel` (`[agreed, compared]`: the reward model's predictions of the AI's labels
+//! before it trained on them) and `frozen` (the reward model trains no more), `done` (`reason`:
 //! finished, paused or stepped) and `error` (`stage`: request, config, device, train, export,
 //! import or labels).
 
@@ -56,6 +60,9 @@ pub struct RunRequest {
     pub demos: Option<String>,
     /// Race a baseline without feedback alongside (new sessions only).
     pub baseline: bool,
+    /// Preference mode with labels from a person: race a third trainer, the same config
+    /// with the AI labeler's labels, alongside (new sessions only).
+    pub race_ai: bool,
     /// PPO updates (of the main run) before this request ends.
     pub updates: u64,
 }
@@ -157,6 +164,7 @@ impl Request {
                     config,
                     demos,
                     baseline: field("baseline").is_some_and(|v| v.is_truthy()),
+                    race_ai: field("raceAi").is_some_and(|v| v.is_truthy()),
                     // Infinity (play until paused) saturates.
                     updates: updates as u64,
                 }))

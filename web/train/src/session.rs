@@ -1,5 +1,6 @@
 //! A training session: the run the page configured and, optionally, a baseline racing it with
-//! the same config and seed but no feedback. Both advance one PPO update per [`Session::step`],
+//! the same config and seed but no feedback, and (preference mode, labels from a person) a
+//! run labelled by the AI alone. Each advances one PPO update per [`Session::step`],
 //! interleaved, so their curves grow side by side.
 
 use crate::protocol::object;
@@ -8,7 +9,7 @@ use rlaif::experiment::trainer::MEAN_WINDOW;
 use rlaif::experiment::{ExperimentConfig, Metric, Trainer};
 use rlaif::feedback::labels_file::LabelsFile;
 use rlaif::feedback::preference::{Answer, AnswerReport, SegmentRef};
-use rlaif::feedback::{FeedbackConfig, FeedbackMode};
+use rlaif::feedback::{FeedbackConfig, FeedbackMode, LabelSource};
 use wasm_bindgen::JsValue;
 
 /// Episodes averaged for the "first episodes" mean the page compares against.
@@ -139,7 +140,22 @@ impl Run {
                 "rewardModelAccuracy",
                 js_sys::Float64Array::from(&model[..]).into(),
             ),
+            ("threshold", self.trainer.reward_threshold().into()),
+            (
+                "solvedAt",
+                self.trainer.solved_at().map(|s| s as f64).into(),
+            ),
         ]);
+        if preference {
+            let agreement = self.trainer.label_agreement().unwrap_or_default();
+            let _ =
+                js_sys::Reflect::set(&message, &"aiVsModel".into(), &pair(agreement.ai_vs_model));
+            let _ = js_sys::Reflect::set(
+                &message,
+                &"frozen".into(),
+                &self.trainer.reward_model_frozen().into(),
+            );
+        }
         self.add_person_fields(&message);
         Ok(message.into())
     }
@@ -174,9 +190,6 @@ impl Run {
             None => JsValue::UNDEFINED,
         };
         let agreement = self.trainer.label_agreement().unwrap_or_default();
-        let pair = |(agreed, of): (u64, u64)| -> JsValue {
-            js_sys::Float64Array::from(&[agreed as f64, of as f64][..]).into()
-        };
         let fields: [(&str, JsValue); 6] = [
             ("labelsYou", (self.trainer.labels_you() as f64).into()),
             ("queries", queries.into()),
@@ -190,6 +203,11 @@ impl Run {
             let _ = js_sys::Reflect::set(message, &key.into(), &value);
         }
     }
+}
+
+/// `[agreed, compared]` counts for the page.
+fn pair((agreed, of): (u64, u64)) -> JsValue {
+    js_sys::Float64Array::from(&[agreed as f64, of as f64][..]).into()
 }
 
 /// A queried segment for the page to replay: `{ seed, start, len, actions }`.
@@ -206,6 +224,8 @@ fn segment(s: &SegmentRef) -> JsValue {
 pub struct Session {
     run: Run,
     baseline: Option<Run>,
+    /// The same preference run labelled by the AI alone, racing a person's.
+    ai_race: Option<Run>,
     /// Wall clock (ms) and total env steps at the previous step, for steps/s.
     last: Option<(f64, u64)>,
 }
@@ -217,6 +237,7 @@ impl Session {
         json: &str,
         demos: Option<&str>,
         baseline: bool,
+        race_ai: bool,
         device: &Device,
     ) -> Result<Self, String> {
         let config = ExperimentConfig::from_json(json).map_err(|e| e.to_string())?;
@@ -227,9 +248,21 @@ impl Session {
         } else {
             None
         };
+        let fb = &config.feedback;
+        let ai_race = if race_ai
+            && fb.mode == FeedbackMode::Preference
+            && fb.preference.label_source != LabelSource::Ai
+        {
+            let mut ai = config.clone();
+            ai.feedback.preference.label_source = LabelSource::Ai;
+            Some(Run::new(ai, demos, device)?)
+        } else {
+            None
+        };
         Ok(Self {
             run: Run::new(config, demos, device)?,
             baseline,
+            ai_race,
             last: None,
         })
     }
@@ -255,9 +288,11 @@ impl Session {
             }
             None => None,
         };
+        // A race of labels starts with its run: an imported run continues alone.
         Ok(Self {
             run: Run::from_trainer(trainer),
             baseline,
+            ai_race: None,
             last: None,
         })
     }
@@ -357,18 +392,31 @@ impl Session {
             .map_err(|e| e.to_string())
     }
 
-    /// One update of the run and one of the baseline (unless it already finished); returns the
-    /// `metrics` message. While the run waits for a person's first labels it takes no step,
-    /// and neither does the baseline, so the race stays even.
+    /// One update of the run and one of each racing run (unless it already finished);
+    /// returns the `metrics` message. While the run waits for a person's first labels it
+    /// takes no step, and neither do the others, so the race stays even.
     pub async fn step(&mut self, session: u32) -> Result<js_sys::Object, String> {
         let run = self.run.step().await?;
         let waiting = self.waiting();
-        let baseline = match &mut self.baseline {
-            Some(b) if !b.finished() && !waiting => b.step().await?,
-            _ => JsValue::UNDEFINED,
-        };
+        let mut racing = [JsValue::UNDEFINED, JsValue::UNDEFINED];
+        for (slot, lane) in racing
+            .iter_mut()
+            .zip([&mut self.baseline, &mut self.ai_race])
+        {
+            if let Some(r) = lane
+                && !r.finished()
+                && !waiting
+            {
+                *slot = r.step().await?;
+            }
+        }
+        let [baseline, ai_race] = racing;
         let steps = self.run.trainer.env_steps()
-            + self.baseline.as_ref().map_or(0, |b| b.trainer.env_steps());
+            + [&self.baseline, &self.ai_race]
+                .into_iter()
+                .flatten()
+                .map(|r| r.trainer.env_steps())
+                .sum::<u64>();
         let now = js_sys::Date::now();
         let steps_per_second = self
             .last
@@ -379,6 +427,7 @@ impl Session {
             ("session", session.into()),
             ("run", run),
             ("baseline", baseline),
+            ("aiRace", ai_race),
             ("stepsPerSecond", steps_per_second.into()),
         ]))
     }
