@@ -3,6 +3,7 @@
 //! one, so a run without a clock writes a byte-for-byte reproducible CSV.
 
 use crate::agent::UpdateStats;
+use crate::feedback::preference::PreferenceStats;
 use std::fmt::Write as _;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -25,26 +26,11 @@ pub struct EpisodeMetrics {
 pub struct FeedbackStats {
     /// Lambda used for this rollout.
     pub lambda: f64,
-    /// AI labels asked so far (preference mode).
-    pub labels_used: u64,
-    /// Share of labels that agree with the env's true reward, over pairs it tells apart.
-    pub labeler_accuracy: Option<f64>,
-    /// Reward model's accuracy on held-out pairs.
-    pub reward_model_accuracy: Option<f64>,
     /// Share of this rollout's steps where the agent took the teacher's preferred action.
     pub teacher_agreement: Option<f64>,
-    /// A person's labels so far (preference mode, skips included).
-    pub labels_you: u64,
-    /// Queries waiting for a person.
-    pub queue: usize,
-    /// Share of the person's labels the AI labeler gave too.
-    pub you_vs_ai: Option<f64>,
-    /// Share of the person's labels the reward model predicted before training on them.
-    pub you_vs_model: Option<f64>,
-    /// Share of the AI's labels the reward model predicted before training on them.
-    pub ai_vs_model: Option<f64>,
-    /// The reward model is frozen (it trains no more).
-    pub frozen: bool,
+    /// The preference round's labels, accuracies, queue and agreement (all zero or `None`
+    /// outside preference mode).
+    pub preference: PreferenceStats,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -117,6 +103,7 @@ impl CsvWriter {
                 ),
                 Metric::Update(u) => {
                     let f = u.feedback;
+                    let p = f.map(|f| f.preference);
                     writeln!(
                         out,
                         "update,{},,,,,{},{},{},{},{},{},{},{},{},,{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
@@ -132,16 +119,16 @@ impl CsvWriter {
                         u.mean_return,
                         u.stats.advice_loss,
                         opt_full(f.map(|f| f.lambda)),
-                        f.map(|f| f.labels_used.to_string()).unwrap_or_default(),
-                        opt_full(f.and_then(|f| f.labeler_accuracy)),
-                        opt_full(f.and_then(|f| f.reward_model_accuracy)),
+                        p.map(|p| p.labels_used.to_string()).unwrap_or_default(),
+                        opt_full(p.and_then(|p| p.labeler_accuracy)),
+                        opt_full(p.and_then(|p| p.reward_model_accuracy)),
                         opt_full(f.and_then(|f| f.teacher_agreement)),
-                        f.map(|f| f.labels_you.to_string()).unwrap_or_default(),
-                        f.map(|f| f.queue.to_string()).unwrap_or_default(),
-                        opt_full(f.and_then(|f| f.you_vs_ai)),
-                        opt_full(f.and_then(|f| f.you_vs_model)),
-                        opt_full(f.and_then(|f| f.ai_vs_model)),
-                        f.map(|f| u8::from(f.frozen).to_string())
+                        p.map(|p| p.labels_you.to_string()).unwrap_or_default(),
+                        p.map(|p| p.queue.to_string()).unwrap_or_default(),
+                        opt_full(p.and_then(|p| p.you_vs_ai)),
+                        opt_full(p.and_then(|p| p.you_vs_model)),
+                        opt_full(p.and_then(|p| p.ai_vs_model)),
+                        p.map(|p| u8::from(p.frozen).to_string())
                             .unwrap_or_default(),
                         opt(u.steps_per_second),
                         opt(u.wall_seconds)

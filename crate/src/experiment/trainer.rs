@@ -813,21 +813,10 @@ impl Trainer {
             mean_return: self.mean_return().unwrap_or(f64::NAN),
             steps_per_second,
             wall_seconds,
-            feedback: self.feedback.as_ref().map(|fb| {
-                let round = fb.last_round();
-                FeedbackStats {
-                    lambda: fb.lambda(),
-                    labels_used: fb.labels_used(),
-                    labeler_accuracy: round.labeler_accuracy,
-                    reward_model_accuracy: round.reward_model_accuracy,
-                    teacher_agreement: fb.agreement(),
-                    labels_you: round.labels_you,
-                    queue: round.queue,
-                    you_vs_ai: round.you_vs_ai,
-                    you_vs_model: round.you_vs_model,
-                    ai_vs_model: round.ai_vs_model,
-                    frozen: round.frozen,
-                }
+            feedback: self.feedback.as_ref().map(|fb| FeedbackStats {
+                lambda: fb.lambda(),
+                teacher_agreement: fb.agreement(),
+                preference: fb.last_round(),
             }),
         }));
         Ok(())

@@ -85,10 +85,10 @@ impl Run {
                         ai_curve.extend([x, self.recent_ai.iter().sum::<f64>() / n]);
                     }
                     if let Some(f) = u.feedback {
-                        if let Some(a) = f.labeler_accuracy {
+                        if let Some(a) = f.preference.labeler_accuracy {
                             labeler.extend([x, a]);
                         }
-                        if let Some(a) = f.reward_model_accuracy {
+                        if let Some(a) = f.preference.reward_model_accuracy {
                             model.extend([x, a]);
                         }
                     }
