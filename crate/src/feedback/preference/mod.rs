@@ -535,14 +535,13 @@ impl PreferenceLearner {
             0
         };
         let rows = self.rows_per_segment(&segments);
-        for (a, b) in self.choose_pairs(rollout, &segments, due) {
+        let chosen = self.choose_pairs(rollout, &segments, due);
+        let mut round = Vec::with_capacity(chosen.len());
+        for (a, b) in chosen {
             let label = self.labeler.label(
                 &segments.teacher_scores(rollout, a),
                 &segments.teacher_scores(rollout, b),
             );
-            let refs = rollout
-                .segment_ref(a.0, a.1, segments.len)
-                .zip(rollout.segment_ref(b.0, b.1, segments.len));
             let (fa, ta) = self.segment_features(rollout, &segments, a);
             let (fb, tb) = self.segment_features(rollout, &segments, b);
             let pair = LabelledPair {
@@ -552,13 +551,20 @@ impl PreferenceLearner {
                 target: 0.5,
                 terminal: [ta, tb],
             };
+            round.push((a, b, label, pair));
+        }
+        // What the model made of each pair before its label, in one forward pass.
+        let predicted = self.model_preferences(&round, rows);
+        for ((a, b, label, pair), model) in round.into_iter().zip(predicted) {
+            let refs = rollout
+                .segment_ref(a.0, a.1, segments.len)
+                .zip(rollout.segment_ref(b.0, b.1, segments.len));
             if source.asks_person() {
                 let Some((left, right)) = refs.clone() else {
                     return Err(PreferenceError::BadInput(
                         "a queried segment's episode is not in the rollout's records".into(),
                     ));
                 };
-                let model = self.model_preference(&pair);
                 self.queue.push(Query {
                     id: 0,
                     left,
@@ -573,7 +579,7 @@ impl PreferenceLearner {
                 continue;
             }
             self.labels_used += 1;
-            if let (Some(p), Label::First | Label::Second) = (self.model_preference(&pair), label) {
+            if let (Some(p), Label::First | Label::Second) = (model, label) {
                 self.ai_vs_model.1 += 1;
                 self.ai_vs_model.0 += u64::from((p > 0.5) == (label == Label::First));
             }
@@ -648,7 +654,7 @@ impl PreferenceLearner {
             self.held_out_accuracy(rollout, &segments)
         };
         self.asked = false;
-        let share = |(agreed, n): (u64, u64)| (n > 0).then(|| agreed as f64 / n as f64);
+        let share = LabelAgreement::share;
         Ok(PreferenceStats {
             labels_used: self.labels_used,
             new_labels: self.last_due,
@@ -664,19 +670,32 @@ impl PreferenceLearner {
         })
     }
 
-    /// The reward model's `P(a > b)` for a pair, `None` before it has been trained.
-    fn model_preference(&self, pair: &LabelledPair) -> Option<f64> {
-        if !self.trained {
-            return None;
+    /// The reward model's `P(a > b)` for each pair of a round, in one batch; all `None`
+    /// before it has been trained.
+    fn model_preferences(
+        &self,
+        round: &[(Start, Start, Label, LabelledPair)],
+        rows: usize,
+    ) -> Vec<Option<f64>> {
+        if !self.trained || round.is_empty() {
+            return vec![None; round.len()];
         }
-        let mut features = Vec::with_capacity(pair.a.len() * 2);
-        features.extend_from_slice(&pair.a);
-        features.extend_from_slice(&pair.b);
-        let r = self
-            .model
-            .segment_returns(&features, pair.len, &pair.terminal);
-        let diff = r.first()? - r.get(1)?;
-        Some(1.0 / (1.0 + (-diff).exp()))
+        let mut features = Vec::new();
+        let mut terminal = Vec::with_capacity(round.len() * 2);
+        for (_, _, _, pair) in round {
+            features.extend_from_slice(&pair.a);
+            features.extend_from_slice(&pair.b);
+            terminal.extend_from_slice(&pair.terminal);
+        }
+        let r = self.model.segment_returns(&features, rows, &terminal);
+        r.chunks(2)
+            .map(|ab| match ab {
+                [a, b] => Some(1.0 / (1.0 + (-(a - b)).exp())),
+                _ => None,
+            })
+            .chain(std::iter::repeat(None))
+            .take(round.len())
+            .collect()
     }
 
     /// Writes the reward model's reward for every row of `rollout` into `out`, normalised by
