@@ -9,6 +9,7 @@
 pub mod classic;
 pub mod games;
 pub mod grid;
+pub mod np_random;
 pub mod registry;
 pub mod render;
 pub mod space;
