@@ -1,16 +1,23 @@
-//! Replays a fixed action sequence from a given physical state, printing every step as JSON
-//! Lines. This is the interface behind `rlaif replay FILE`, and what the Gymnasium reference
-//! fixtures are checked through.
+//! Replays a fixed action sequence from a given physical state or from a reset seed, printing
+//! every step as JSON Lines. This is the interface behind `rlaif replay FILE`, and what the
+//! Gymnasium and MiniGrid reference fixtures are checked through.
 //!
-//! Input: `{"env_id": "CartPole-v1", "state": [..], "actions": [..]}`. The env is made with
-//! [`registry::make`] (so its time limit counts from the reset), reset with seed 0, its state
-//! overwritten, and the actions applied in order until a step is terminated or truncated.
+//! Input: `{"env_id": "CartPole-v1", "state": [..], "actions": [..]}` or
+//! `{"env_id": "MiniGrid-DoorKey-8x8-v0", "seed": 3, "actions": [..]}` (exactly one of `state`
+//! and `seed`). The env is made with [`registry::make`] (so its time limit counts from the
+//! reset); with `state` it is reset with seed 0 and its state overwritten, with `seed` it is
+//! reset with that seed as `env.reset(seed=S)` would. The actions are applied in order until a
+//! step is terminated or truncated.
 //! Output: `{"t":0,"obs":[..],"state":[..]}`, then per step
-//! `{"t":k,"action":a,"obs":[..],"reward":r,"terminated":b,"truncated":b,"state":[..]}`.
+//! `{"t":k,"action":a,"obs":[..],"reward":r,"terminated":b,"truncated":b,"state":[..]}`
+//! (`state` left out for an env without one). A MiniGrid env records MiniGrid's own encoding
+//! instead: `obs` is the `(7, 7, 3)` image flattened row-major, with `direction` and
+//! `agent_pos`, and the first line adds `grid` (`grid.encode()` flattened) and `mission`.
 //! Floats print in the shortest form that parses back to the same f64. JSON has no NaN or
 //! infinity, so a step whose observation, reward or state is not finite is an error naming
 //! the step and the value, and nothing is printed (not even the steps before it).
 
+use crate::env::minigrid::Snapshot;
 use crate::env::{Action, Env, EnvError, Space, registry};
 use serde::Serialize;
 use serde_json::Value;
@@ -48,16 +55,40 @@ pub enum ReplayError {
 #[serde(deny_unknown_fields)]
 struct Input {
     env_id: String,
-    state: Vec<f64>,
+    /// The physical state to start from (classic control).
+    #[serde(default)]
+    state: Option<Vec<f64>>,
+    /// The seed to reset with.
+    #[serde(default)]
+    seed: Option<u64>,
     actions: Vec<Value>,
 }
 
-/// First line: the observation of the overwritten state.
+/// Where the replay starts.
+enum Start {
+    State(Vec<f64>),
+    Seed(u64),
+}
+
+impl Input {
+    fn start(&self) -> Result<Start, ReplayError> {
+        match (&self.state, self.seed) {
+            (Some(state), None) => Ok(Start::State(state.clone())),
+            (None, Some(seed)) => Ok(Start::Seed(seed)),
+            _ => Err(ReplayError::Input(
+                "give exactly one of `state` (a physical state) and `seed` (a reset seed)".into(),
+            )),
+        }
+    }
+}
+
+/// First line: the observation after the reset (and the overwritten state).
 #[derive(Serialize)]
-struct Start<'a> {
+struct StartLine<'a> {
     t: usize,
     obs: &'a [f64],
-    state: &'a [f64],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a [f64]>,
 }
 
 /// One line per step, keys in this order.
@@ -69,7 +100,32 @@ struct StepLine<'a> {
     reward: f64,
     terminated: bool,
     truncated: bool,
-    state: &'a [f64],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a [f64]>,
+}
+
+/// A MiniGrid env's first line: MiniGrid's image, agent and layout.
+#[derive(Serialize)]
+struct MiniGridStartLine<'a> {
+    t: usize,
+    obs: &'a [u8],
+    direction: u8,
+    agent_pos: [usize; 2],
+    grid: &'a [u8],
+    mission: &'a str,
+}
+
+/// A MiniGrid env's line per step.
+#[derive(Serialize)]
+struct MiniGridStepLine<'a> {
+    t: usize,
+    action: &'a Value,
+    obs: &'a [u8],
+    direction: u8,
+    agent_pos: [usize; 2],
+    reward: f64,
+    terminated: bool,
+    truncated: bool,
 }
 
 /// An action checked against the action space.
@@ -139,6 +195,10 @@ fn check_finite(t: usize, name: &str, values: &[f64]) -> Result<(), ReplayError>
     }
 }
 
+fn pos(snapshot: &Snapshot) -> [usize; 2] {
+    [snapshot.agent_pos.0, snapshot.agent_pos.1]
+}
+
 fn write_line(out: &mut Vec<u8>, line: &impl Serialize) -> Result<(), ReplayError> {
     serde_json::to_writer(&mut *out, line).map_err(std::io::Error::from)?;
     out.push(b'\n');
@@ -150,6 +210,7 @@ fn write_line(out: &mut Vec<u8>, line: &impl Serialize) -> Result<(), ReplayErro
 pub fn replay(input: &str, out: &mut impl std::io::Write) -> Result<(), ReplayError> {
     let input: Input =
         serde_json::from_str(input).map_err(|e| ReplayError::Input(e.to_string()))?;
+    input.start()?;
     let env = registry::make(&input.env_id)?;
     replay_env(env, &input, out)
 }
@@ -181,28 +242,47 @@ fn replay_lines(
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut obs = vec![0.0f32; spec.observation_space.flat_dim()];
-    env.reset(Some(0), &mut obs);
-    env.set_state(&input.state).map_err(|e| match e {
-        EnvError::WrongStateLength { got, expected } => ReplayError::WrongStateLength {
-            env_id: input.env_id.clone(),
-            got,
-            expected,
-        },
-        _ => ReplayError::StateNotSupported(input.env_id.clone()),
-    })?;
-    env.observe(&mut obs);
-    let state = env.state().unwrap_or_default();
-    let wide = widen(&obs);
-    check_finite(0, "obs", &wide)?;
-    check_finite(0, "state", &state)?;
-    write_line(
-        out,
-        &Start {
-            t: 0,
-            obs: &wide,
-            state: &state,
-        },
-    )?;
+    match input.start()? {
+        Start::State(state) => {
+            env.reset(Some(0), &mut obs);
+            env.set_state(&state).map_err(|e| match e {
+                EnvError::WrongStateLength { got, expected } => ReplayError::WrongStateLength {
+                    env_id: input.env_id.clone(),
+                    got,
+                    expected,
+                },
+                _ => ReplayError::StateNotSupported(input.env_id.clone()),
+            })?;
+            env.observe(&mut obs);
+        }
+        Start::Seed(seed) => env.reset(Some(seed), &mut obs),
+    }
+    if let Some(snapshot) = env.minigrid() {
+        write_line(
+            out,
+            &MiniGridStartLine {
+                t: 0,
+                obs: &snapshot.image,
+                direction: snapshot.direction,
+                agent_pos: pos(&snapshot),
+                grid: &snapshot.grid,
+                mission: snapshot.mission,
+            },
+        )?;
+    } else {
+        let state = env.state();
+        let wide = widen(&obs);
+        check_finite(0, "obs", &wide)?;
+        check_finite(0, "state", state.as_deref().unwrap_or_default())?;
+        write_line(
+            out,
+            &StartLine {
+                t: 0,
+                obs: &wide,
+                state: state.as_deref(),
+            },
+        )?;
+    }
 
     for (i, (checked, raw)) in actions.iter().zip(&input.actions).enumerate() {
         let action = match checked {
@@ -212,29 +292,51 @@ fn replay_lines(
         let step = env
             .step(action, &mut obs)
             .map_err(|source| ReplayError::Step { index: i, source })?;
-        let state = env.state().unwrap_or_default();
-        let wide = widen(&obs);
-        check_finite(i + 1, "obs", &wide)?;
-        if !step.reward.is_finite() {
-            return Err(ReplayError::NotFinite {
-                t: i + 1,
-                field: "reward".into(),
-                value: step.reward,
-            });
+        let check_reward = || {
+            if step.reward.is_finite() {
+                Ok(())
+            } else {
+                Err(ReplayError::NotFinite {
+                    t: i + 1,
+                    field: "reward".into(),
+                    value: step.reward,
+                })
+            }
+        };
+        if let Some(snapshot) = env.minigrid() {
+            check_reward()?;
+            write_line(
+                out,
+                &MiniGridStepLine {
+                    t: i + 1,
+                    action: raw,
+                    obs: &snapshot.image,
+                    direction: snapshot.direction,
+                    agent_pos: pos(&snapshot),
+                    reward: step.reward,
+                    terminated: step.terminated,
+                    truncated: step.truncated,
+                },
+            )?;
+        } else {
+            let state = env.state();
+            let wide = widen(&obs);
+            check_finite(i + 1, "obs", &wide)?;
+            check_reward()?;
+            check_finite(i + 1, "state", state.as_deref().unwrap_or_default())?;
+            write_line(
+                out,
+                &StepLine {
+                    t: i + 1,
+                    action: raw,
+                    obs: &wide,
+                    reward: step.reward,
+                    terminated: step.terminated,
+                    truncated: step.truncated,
+                    state: state.as_deref(),
+                },
+            )?;
         }
-        check_finite(i + 1, "state", &state)?;
-        write_line(
-            out,
-            &StepLine {
-                t: i + 1,
-                action: raw,
-                obs: &wide,
-                reward: step.reward,
-                terminated: step.terminated,
-                truncated: step.truncated,
-                state: &state,
-            },
-        )?;
         if step.terminated || step.truncated {
             break;
         }
@@ -358,12 +460,62 @@ mod tests {
                 r#"{"env_id":"Pendulum-v1","state":[0,0]}"#,
                 "invalid replay JSON: missing field `actions`",
             ),
+            (
+                r#"{"env_id":"CartPole-v1","actions":[]}"#,
+                "invalid replay JSON: give exactly one of `state` (a physical state) and `seed`",
+            ),
+            (
+                r#"{"env_id":"CartPole-v1","state":[0,0,0,0],"seed":1,"actions":[]}"#,
+                "invalid replay JSON: give exactly one of `state`",
+            ),
+            (
+                r#"{"env_id":"CartPole-v1","seed":-1,"actions":[]}"#,
+                "invalid replay JSON: invalid value: integer `-1`, expected u64",
+            ),
+            (
+                r#"{"env_id":"CartPole-v1","seed":1,"actions":[],"obs":[]}"#,
+                "invalid replay JSON: unknown field `obs`",
+            ),
+            (
+                r#"{"env_id":"MiniGrid-Empty-8x8-v0","seed":0,"actions":[7]}"#,
+                "action 0 (7): outside Discrete(7)",
+            ),
         ];
         for (input, expected) in cases {
             let msg = err(input);
             assert!(msg.starts_with(expected), "{input}: {msg}");
             assert!(!msg.contains('\n'));
         }
+    }
+
+    #[test]
+    fn a_seed_replays_minigrid_in_its_own_encoding() {
+        let lines =
+            run(r#"{"env_id":"MiniGrid-Empty-8x8-v0","seed":0,"actions":[2,1,2,2,2,2,2,0,2,2,2,2,2,2]}"#)
+                .unwrap();
+        let first = &lines[0];
+        assert_eq!(first["obs"].as_array().map(Vec::len), Some(147));
+        assert_eq!(first["grid"].as_array().map(Vec::len), Some(8 * 8 * 3));
+        assert_eq!(first["agent_pos"], serde_json::json!([1, 1]));
+        assert_eq!(first["direction"], 0);
+        assert_eq!(first["mission"], "get to the green goal square");
+        assert!(first.get("reward").is_none() && first.get("state").is_none());
+        assert_eq!(lines[1]["agent_pos"], serde_json::json!([2, 1]));
+        assert!(lines[1].get("grid").is_none());
+        // Right along the top, down the right side: the goal at (6, 6) on step 12 of 256.
+        let last = lines.last().unwrap();
+        assert_eq!(lines.len(), 13);
+        assert_eq!(last["terminated"], true);
+        assert_eq!(last["reward"], 1.0 - 0.9 * (12.0 / 256.0));
+    }
+
+    #[test]
+    fn a_seed_replays_other_envs_with_their_state_when_they_have_one() {
+        let lines = run(r#"{"env_id":"CartPole-v1","seed":5,"actions":[0]}"#).unwrap();
+        assert_eq!(lines[0]["state"].as_array().map(Vec::len), Some(4));
+        assert_eq!(lines[1]["state"].as_array().map(Vec::len), Some(4));
+        let lines = run(r#"{"env_id":"Grid-Empty-8x8-v0","seed":5,"actions":[0]}"#).unwrap();
+        assert!(lines[0].get("state").is_none() && lines[1].get("state").is_none());
     }
 
     /// An env without physical state, like the grid worlds and games.
@@ -402,10 +554,12 @@ mod tests {
             action_space: Space::Discrete { n: 2 },
             max_episode_steps: None,
             reward_threshold: None,
+            masked_actions: false,
         };
         let input = Input {
             env_id: "Stateless-v0".into(),
-            state: vec![0.0],
+            state: Some(vec![0.0]),
+            seed: None,
             actions: vec![],
         };
         let mut out = Vec::new();

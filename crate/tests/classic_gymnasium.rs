@@ -1,6 +1,8 @@
 //! Replays every Gymnasium reference fixture (`tests/fixtures/classic/*.json`, written by
 //! `tests/fixtures/gen_classic.py` from Gymnasium itself) and demands the same output bit for
-//! bit: every float as the identical f64, every flag and integer equal.
+//! bit: every float as the identical f64, every flag and integer equal. Also checks that seeded
+//! and following unseeded resets start exactly where Gymnasium's do
+//! (`tests/fixtures/classic_resets.json`, written by `tests/fixtures/gen_resets.py`).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -116,6 +118,64 @@ fn classic_envs_reproduce_gymnasium_bit_for_bit() {
         assert!(n >= 3, "only {n} fixtures for {prefix}");
     }
     let mismatches: Vec<String> = files.iter().flat_map(|f| check(f)).collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches, first ones:\n{}",
+        mismatches.len(),
+        mismatches
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// The obs and state after each reset, in the fixture's layout.
+fn reset_record(env: &dyn rlaif::env::Env, obs: &[f32]) -> Value {
+    let obs: Vec<f64> = obs.iter().map(|&o| f64::from(o)).collect();
+    serde_json::json!({"obs": obs, "state": env.state().expect("classic envs expose their state")})
+}
+
+#[test]
+fn classic_resets_start_where_gymnasium_does() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/classic_resets.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let fixture: Value = serde_json::from_str(&text).expect("fixture is JSON");
+    let ids = [
+        "CartPole-v1",
+        "MountainCar-v0",
+        "MountainCarContinuous-v0",
+        "Acrobot-v1",
+        "Pendulum-v1",
+    ];
+    let mut mismatches = Vec::new();
+    for id in ids {
+        let cases = fixture[id].as_array().expect("one list of cases per env");
+        assert_eq!(cases.len(), 10, "{id}: seeds 0..=9");
+        for case in cases {
+            let seed = case["seed"].as_u64().expect("seed");
+            let expected = case["resets"].as_array().expect("resets");
+            assert_eq!(
+                expected.len(),
+                3,
+                "{id} seed {seed}: one seeded, two unseeded resets"
+            );
+            let mut env = rlaif::env::make(id).expect("registered id");
+            let mut obs = vec![0.0; env.spec().observation_space.flat_dim()];
+            for (i, e) in expected.iter().enumerate() {
+                env.reset((i == 0).then_some(seed), &mut obs);
+                let actual = reset_record(&env, &obs);
+                compare(
+                    &format!("{id} seed {seed} reset {i}"),
+                    e,
+                    &actual,
+                    &mut mismatches,
+                );
+            }
+        }
+    }
     assert!(
         mismatches.is_empty(),
         "{} mismatches, first ones:\n{}",

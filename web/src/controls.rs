@@ -48,13 +48,23 @@ const fn continuous(
     }
 }
 
-/// MiniGrid's actions, in index order (`rlaif::env::grid`).
+/// The fixed maps' five actions, in index order (`rlaif::env::grid`).
 const GRID: [Binding; 5] = [
     discrete("ArrowLeft", "←", "turn left", 0),
     discrete("ArrowRight", "→", "turn right", 1),
     discrete("ArrowUp", "↑", "forward", 2),
     discrete("p", "P", "pick up", 3),
     discrete("t", "T", "toggle a door", 4),
+];
+/// MiniGrid's seven actions, in index order.
+const MINIGRID: [Binding; 7] = [
+    discrete("ArrowLeft", "←", "turn left", 0),
+    discrete("ArrowRight", "→", "turn right", 1),
+    discrete("ArrowUp", "↑", "forward", 2),
+    discrete("p", "P", "pick up", 3),
+    discrete("d", "D", "drop", 4),
+    discrete("t", "T", "toggle a door", 5),
+    discrete("Enter", "⏎", "done", 6),
 ];
 const CART_POLE: [Binding; 2] = [
     discrete("ArrowLeft", "←", "push left", 0),
@@ -105,6 +115,7 @@ const TIC_TAC_TOE: [Binding; 9] = [
 pub fn bindings(env_id: &str) -> &'static [Binding] {
     match env_id {
         id if id.starts_with("Grid-") => &GRID,
+        id if id.starts_with("MiniGrid-") => &MINIGRID,
         "CartPole-v1" => &CART_POLE,
         "MountainCar-v0" => &MOUNTAIN_CAR,
         "MountainCarContinuous-v0" => &MOUNTAIN_CAR_CONTINUOUS,

@@ -9,14 +9,17 @@
 pub mod classic;
 pub mod games;
 pub mod grid;
+pub mod minigrid;
 pub mod np_random;
+mod options;
 pub mod registry;
 pub mod render;
 pub mod space;
 pub mod time_limit;
 pub mod vec_env;
 
-pub use registry::{EnvOptions, make, make_with};
+pub use options::{EnvOptions, MakeError};
+pub use registry::{make, make_with};
 pub use render::Scene;
 pub use space::Space;
 pub use time_limit::TimeLimit;
@@ -35,6 +38,9 @@ pub struct EnvSpec {
     pub max_episode_steps: Option<u32>,
     /// Mean return at which the task counts as solved (Gymnasium's `reward_threshold`).
     pub reward_threshold: Option<f64>,
+    /// Whether only some actions are legal at a time (games): the learner then takes the
+    /// env's `action_mask` with every observation.
+    pub masked_actions: bool,
 }
 
 /// An action, borrowed so that stepping a continuous env allocates nothing.
@@ -113,6 +119,22 @@ pub trait Env: Send {
 
     /// A description of the current state for drawing. Not on the stepping hot path.
     fn scene(&self) -> Scene;
+
+    /// The layout and agent of a grid world, for teachers and planners (`None` elsewhere).
+    fn grid_view(&self) -> Option<grid::GridView> {
+        None
+    }
+
+    /// The board of a two-player game, for teachers (`None` elsewhere).
+    fn board_view(&self) -> Option<games::BoardView> {
+        None
+    }
+
+    /// A MiniGrid env's image, agent and layout in MiniGrid's own encoding, as `rlaif replay`
+    /// records them (`None` elsewhere).
+    fn minigrid(&self) -> Option<minigrid::Snapshot> {
+        None
+    }
 }
 
 /// Checks a discrete action against `Discrete(n)`; shared by every discrete env.

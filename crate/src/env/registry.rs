@@ -1,37 +1,24 @@
-//! Environments by id, as Gymnasium's `make`. Each family lists its own entries (one line per
-//! environment in its module), so adding an environment touches only its family.
+//! Environments by id, as Gymnasium's `make`: the one list of every id, its family and the
+//! constructor behind it, in the manner of Gymnasium's `register(id=..., entry_point=...)`.
+//! Each env's spec (spaces, step limit, reward threshold, masked actions) comes from the env
+//! itself; families export constructors and know nothing of this list.
 
-use super::games::{Opponent, Side};
+use super::classic::{Acrobot, CartPole, MountainCar, MountainCarContinuous, Pendulum};
+use super::games::{ConnectFour, GameEnv, TicTacToe};
+use super::grid::builtin_map;
+use super::minigrid;
 use super::{Action, Env, EnvError, EnvSpec, Scene, Step, TimeLimit};
 
-/// Options that some families read; the others ignore them.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EnvOptions {
-    /// Games: who the learner plays against (each game has a default).
-    pub opponent: Option<Opponent>,
-    /// Games: whether the learner moves first or second (default: first).
-    pub learner_side: Option<Side>,
-    /// Games and stochastic envs: seed for the opponent's or env's own randomness before the
-    /// first `reset(Some(seed))`.
-    pub seed: Option<u64>,
-}
-
-/// Why an environment could not be made.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum MakeError {
-    #[error("unknown environment id '{0}' (run `rlaif envs` for the list)")]
-    UnknownId(String),
-    #[error("{0}")]
-    BadOptions(String),
-    #[error("{0}")]
-    BadMap(String),
-}
+pub use super::options::{EnvOptions, MakeError};
 
 /// Which family an environment belongs to (for grouping in pickers and listings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Family {
     ClassicControl,
+    /// Your own fixed maps (`static/maps`), registered as `Grid-<name>-v0`.
     GridWorld,
+    /// MiniGrid's generated layouts under MiniGrid's ids.
+    MiniGrid,
     Game,
 }
 
@@ -68,10 +55,70 @@ impl Entry {
 
 /// Every registered environment, in display order.
 pub fn entries() -> Vec<Entry> {
-    let mut all = super::classic::entries();
-    all.extend(super::grid::entries());
-    all.extend(super::games::entries());
-    all
+    use Family::*;
+    vec![
+        // Gymnasium's classic control.
+        Entry::new("CartPole-v1", ClassicControl, |_| Ok(CartPole::new())),
+        Entry::new("MountainCar-v0", ClassicControl, |_| Ok(MountainCar::new())),
+        Entry::new("MountainCarContinuous-v0", ClassicControl, |_| {
+            Ok(MountainCarContinuous::new())
+        }),
+        Entry::new("Acrobot-v1", ClassicControl, |_| Ok(Acrobot::new())),
+        Entry::new("Pendulum-v1", ClassicControl, |_| Ok(Pendulum::new())),
+        // Fixed maps, drawn from `static/maps` (one file each).
+        Entry::new("Grid-Empty-8x8-v0", GridWorld, |_| builtin_map("Empty-8x8")),
+        Entry::new("Grid-FourRooms-v0", GridWorld, |_| builtin_map("FourRooms")),
+        Entry::new("Grid-DoorKey-8x8-v0", GridWorld, |_| {
+            builtin_map("DoorKey-8x8")
+        }),
+        Entry::new("Grid-LavaCrossing-v0", GridWorld, |_| {
+            builtin_map("LavaCrossing")
+        }),
+        // MiniGrid's layouts, generated per seed.
+        Entry::new("MiniGrid-Empty-8x8-v0", MiniGrid, |_| {
+            minigrid::empty(8, false)
+        }),
+        Entry::new("MiniGrid-Empty-Random-6x6-v0", MiniGrid, |_| {
+            minigrid::empty(6, true)
+        }),
+        Entry::new("MiniGrid-DoorKey-5x5-v0", MiniGrid, |_| {
+            minigrid::door_key(5)
+        }),
+        Entry::new("MiniGrid-DoorKey-6x6-v0", MiniGrid, |_| {
+            minigrid::door_key(6)
+        }),
+        Entry::new("MiniGrid-DoorKey-8x8-v0", MiniGrid, |_| {
+            minigrid::door_key(8)
+        }),
+        Entry::new("MiniGrid-DoorKey-16x16-v0", MiniGrid, |_| {
+            minigrid::door_key(16)
+        }),
+        Entry::new("MiniGrid-FourRooms-v0", MiniGrid, |_| {
+            minigrid::four_rooms()
+        }),
+        Entry::new("MiniGrid-LavaCrossingS9N1-v0", MiniGrid, |_| {
+            minigrid::lava_crossing(9, 1)
+        }),
+        Entry::new("MiniGrid-LavaCrossingS9N2-v0", MiniGrid, |_| {
+            minigrid::lava_crossing(9, 2)
+        }),
+        Entry::new("MiniGrid-LavaCrossingS9N3-v0", MiniGrid, |_| {
+            minigrid::lava_crossing(9, 3)
+        }),
+        Entry::new("MiniGrid-SimpleCrossingS9N1-v0", MiniGrid, |_| {
+            minigrid::simple_crossing(9, 1)
+        }),
+        Entry::new("MiniGrid-MultiRoom-N2-S4-v0", MiniGrid, |_| {
+            minigrid::multi_room(2, 2, 4)
+        }),
+        // Two-player games against a chosen opponent.
+        Entry::new("ConnectFour-v0", Game, |o| {
+            GameEnv::<ConnectFour>::new("ConnectFour-v0", o)
+        }),
+        Entry::new("TicTacToe-v0", Game, |o| {
+            GameEnv::<TicTacToe>::new("TicTacToe-v0", o)
+        }),
+    ]
 }
 
 /// Every registered id, in display order.
@@ -117,5 +164,16 @@ impl Env for Box<dyn Env> {
     }
     fn scene(&self) -> Scene {
         (**self).scene()
+    }
+    fn board_view(&self) -> Option<crate::env::games::BoardView> {
+        (**self).board_view()
+    }
+
+    fn grid_view(&self) -> Option<super::grid::GridView> {
+        (**self).grid_view()
+    }
+
+    fn minigrid(&self) -> Option<super::minigrid::Snapshot> {
+        (**self).minigrid()
     }
 }

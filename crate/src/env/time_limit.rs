@@ -65,4 +65,16 @@ impl<E: Env> Env for TimeLimit<E> {
     fn scene(&self) -> Scene {
         self.inner.scene()
     }
+
+    fn board_view(&self) -> Option<crate::env::games::BoardView> {
+        self.inner.board_view()
+    }
+
+    fn grid_view(&self) -> Option<crate::env::grid::GridView> {
+        self.inner.grid_view()
+    }
+
+    fn minigrid(&self) -> Option<crate::env::minigrid::Snapshot> {
+        self.inner.minigrid()
+    }
 }

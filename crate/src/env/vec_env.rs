@@ -5,8 +5,8 @@
 //! episode's first observation and `final_obs` keeps the last observation of the finished one
 //! (needed to bootstrap the value of a truncated episode). All buffers are allocated once.
 
-use super::registry::{EnvOptions, MakeError, make_with};
 use super::{Action, Env, EnvError, EnvSpec};
+use super::{EnvOptions, MakeError, make_with};
 
 /// Called with (env index, action, the env after its step, its observation, the step) before
 /// any auto-reset.
@@ -304,6 +304,7 @@ mod tests {
                     action_space: Space::Discrete { n: 2 },
                     max_episode_steps: None,
                     reward_threshold: None,
+                    masked_actions: false,
                 },
                 start: 0,
                 count: 0,

@@ -210,13 +210,7 @@ impl Trainer {
         let (action, bounds) = match &spec.action_space {
             Space::Discrete { n } => {
                 // Only games restrict moves; masks cost a tensor per minibatch otherwise.
-                let masked = matches!(
-                    crate::env::registry::entries()
-                        .iter()
-                        .find(|e| e.id == config.env_id)
-                        .map(|e| e.family),
-                    Some(crate::env::registry::Family::Game)
-                );
+                let masked = spec.masked_actions;
                 (ActionSpec::Discrete { n: *n, masked }, None)
             }
             Space::Box { low, high, .. } => (

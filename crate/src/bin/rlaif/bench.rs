@@ -3,7 +3,6 @@
 use clap::{Args, Subcommand};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use rlaif::env::registry::Family;
 use rlaif::env::{Action, Env, EnvOptions, Space, VecEnv, make, registry};
 use rlaif::experiment::config::MAX_ROLLOUT_TRANSITIONS;
 use std::time::{Duration, Instant};
@@ -229,13 +228,6 @@ impl ActionPool {
     }
 }
 
-/// Games need their legal-move masks; other envs accept every action in their space.
-fn is_masked(id: &str) -> bool {
-    registry::entries()
-        .iter()
-        .any(|e| e.id == id && e.family == Family::Game)
-}
-
 fn bench_envs(args: &EnvBenchArgs) -> Result<(), String> {
     let budget = measurement_time(args.seconds)?;
     if !(1..=MAX_NUM_ENVS).contains(&args.num_envs) {
@@ -276,7 +268,7 @@ fn bench_envs(args: &EnvBenchArgs) -> Result<(), String> {
 fn bench_single(id: &str, budget: Duration) -> Result<f64, String> {
     let mut env = make(id).map_err(|e| e.to_string())?;
     let spec = env.spec().clone();
-    let masked = is_masked(id);
+    let masked = spec.masked_actions;
     let mut obs = vec![0.0f32; spec.observation_space.flat_dim()];
     let n = spec.action_space.n().unwrap_or(0);
     let dim = spec.action_space.flat_dim();
@@ -311,7 +303,7 @@ fn bench_single(id: &str, budget: Duration) -> Result<f64, String> {
 fn bench_vec(id: &str, num_envs: usize, budget: Duration) -> Result<f64, String> {
     let mut vec = VecEnv::new(id, num_envs, &EnvOptions::default()).map_err(|e| e.to_string())?;
     let spec = vec.spec().clone();
-    let masked = is_masked(id);
+    let masked = spec.masked_actions;
     let n = spec.action_space.n().unwrap_or(0);
     let dim = spec.action_space.flat_dim();
     let mut discrete = vec![0usize; num_envs];

@@ -6,9 +6,8 @@
 
 use super::npmath::{np_square, py_bound};
 use super::{check_obs_len, default_rng, reseed, state_array, write_obs};
+use crate::env::np_random::Generator;
 use crate::env::{Action, Env, EnvError, EnvSpec, Scene, Space, Step, discrete_action};
-use rand::RngExt;
-use rand::rngs::StdRng;
 use std::f64::consts::PI;
 
 const DT: f64 = 0.2;
@@ -30,7 +29,8 @@ pub struct Acrobot {
     /// `[theta1, theta2, dtheta1, dtheta2]`; `None` before the first reset or `set_state`.
     state: Option<[f64; 4]>,
     last_torque: f64,
-    rng: StdRng,
+    /// Gymnasium's `np_random`.
+    rng: Generator,
 }
 
 impl Acrobot {
@@ -44,6 +44,7 @@ impl Acrobot {
                 action_space: Space::Discrete { n: 3 },
                 max_episode_steps: Some(500),
                 reward_threshold: Some(-100.0),
+                masked_actions: false,
             },
             state: None,
             last_torque: 0.0,
@@ -141,7 +142,8 @@ impl Env for Acrobot {
     /// Gymnasium draws the state uniformly from [-0.1, 0.1) and stores it as float32.
     fn reset(&mut self, seed: Option<u64>, obs: &mut [f32]) {
         reseed(&mut self.rng, seed);
-        let state = [(); 4].map(|_| f64::from(self.rng.random_range(-0.1..0.1) as f32));
+        // `np_random.uniform(low=-0.1, high=0.1, size=(4,)).astype(np.float32)`.
+        let state = [(); 4].map(|_| f64::from(self.rng.uniform(-0.1, 0.1) as f32));
         self.state = Some(state);
         self.last_torque = 0.0;
         write_obs(obs, observation(state));

@@ -1,9 +1,8 @@
 //! `CartPole-v1`: balance a pole on a cart by pushing it left or right.
 
 use super::{check_obs_len, default_rng, reseed, state_array, write_obs};
+use crate::env::np_random::Generator;
 use crate::env::{Action, Env, EnvError, EnvSpec, Scene, Space, Step, discrete_action};
-use rand::RngExt;
-use rand::rngs::StdRng;
 
 pub(crate) const GRAVITY: f64 = 9.8;
 pub(crate) const MASSCART: f64 = 1.0;
@@ -26,7 +25,8 @@ pub struct CartPole {
     /// Gymnasium's `steps_beyond_terminated`: steps taken after the terminating one, which
     /// earn reward 0.
     steps_beyond_terminated: Option<u32>,
-    rng: StdRng,
+    /// Gymnasium's `np_random`.
+    rng: Generator,
 }
 
 impl CartPole {
@@ -45,6 +45,7 @@ impl CartPole {
                 action_space: Space::Discrete { n: 2 },
                 max_episode_steps: Some(500),
                 reward_threshold: Some(475.0),
+                masked_actions: false,
             },
             state: None,
             steps_beyond_terminated: None,
@@ -66,7 +67,8 @@ impl Env for CartPole {
 
     fn reset(&mut self, seed: Option<u64>, obs: &mut [f32]) {
         reseed(&mut self.rng, seed);
-        let state = [(); 4].map(|_| self.rng.random_range(-0.05..0.05));
+        // `np_random.uniform(low=-0.05, high=0.05, size=(4,))`: four draws in order.
+        let state = [(); 4].map(|_| self.rng.uniform(-0.05, 0.05));
         self.state = Some(state);
         self.steps_beyond_terminated = None;
         write_obs(obs, state);

@@ -3,8 +3,10 @@
 //! Given the same internal state and actions, every env computes the same bits as Gymnasium:
 //! f64 state in plain f64 arithmetic in Gymnasium's operation order (no FMA), NumPy 2's scalar
 //! type rules where float32 values take part, and NumPy's own `x ** 2` (see [`npmath`]).
-//! Resets draw from Gymnasium's ranges with a seeded [`StdRng`], which is not NumPy's PCG64, so
-//! initial states differ from Gymnasium's for the same seed.
+//! Resets draw from a [`Generator`], NumPy's `Generator(PCG64(SeedSequence(seed)))` bit for
+//! bit, in the order and with the arithmetic of Gymnasium's `reset`, so `reset(Some(seed))`
+//! starts exactly where Gymnasium's `reset(seed=seed)` does, and later unseeded resets continue
+//! the same stream as Gymnasium's.
 
 mod npmath;
 
@@ -21,39 +23,20 @@ pub use mountain_car_continuous::MountainCarContinuous;
 pub use pendulum::Pendulum;
 
 use super::EnvError;
-use super::registry::{Entry, Family};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
+use super::np_random::Generator;
 
-/// This family's registry lines.
-pub fn entries() -> Vec<Entry> {
-    vec![
-        Entry::new("CartPole-v1", Family::ClassicControl, |_| {
-            Ok(CartPole::new())
-        }),
-        Entry::new("MountainCar-v0", Family::ClassicControl, |_| {
-            Ok(MountainCar::new())
-        }),
-        Entry::new("MountainCarContinuous-v0", Family::ClassicControl, |_| {
-            Ok(MountainCarContinuous::new())
-        }),
-        Entry::new("Acrobot-v1", Family::ClassicControl, |_| Ok(Acrobot::new())),
-        Entry::new("Pendulum-v1", Family::ClassicControl, |_| {
-            Ok(Pendulum::new())
-        }),
-    ]
+/// The generator an env uses before its first seeded reset: `Generator::new(0)`. Gymnasium
+/// seeds from OS entropy there; a fixed seed keeps unseeded runs reproducible (so an env
+/// reset only with `None` starts as Gymnasium's does after `reset(seed=0)`).
+fn default_rng() -> Generator {
+    Generator::new(0)
 }
 
-/// The generator an env uses before its first seeded reset (Gymnasium would draw entropy; a
-/// fixed seed keeps unseeded runs reproducible).
-fn default_rng() -> StdRng {
-    StdRng::seed_from_u64(0)
-}
-
-/// Reseeds `rng` for `reset(Some(seed))`; `None` keeps the current stream.
-fn reseed(rng: &mut StdRng, seed: Option<u64>) {
+/// Reseeds `rng` for `reset(Some(seed))` as Gymnasium's `Env.reset(seed=seed)` does
+/// (`Generator(PCG64(SeedSequence(seed)))`); `None` keeps the current stream.
+fn reseed(rng: &mut Generator, seed: Option<u64>) {
     if let Some(seed) = seed {
-        *rng = StdRng::seed_from_u64(seed);
+        *rng = Generator::new(seed);
     }
 }
 

@@ -1,9 +1,8 @@
 //! `MountainCar-v0`: drive an underpowered car up a hill by rocking it (discrete pushes).
 
 use super::{check_obs_len, default_rng, reseed, state_array, write_obs};
+use crate::env::np_random::Generator;
 use crate::env::{Action, Env, EnvError, EnvSpec, Scene, Space, Step, discrete_action};
-use rand::RngExt;
-use rand::rngs::StdRng;
 
 pub(crate) const MIN_POSITION: f64 = -1.2;
 pub(crate) const MAX_POSITION: f64 = 0.6;
@@ -26,7 +25,8 @@ pub struct MountainCar {
     state: Option<[f64; 2]>,
     /// Last push in {-1, 0, 1}, for drawing.
     last_push: f64,
-    rng: StdRng,
+    /// Gymnasium's `np_random`.
+    rng: Generator,
 }
 
 impl MountainCar {
@@ -38,6 +38,7 @@ impl MountainCar {
                 action_space: Space::Discrete { n: 3 },
                 max_episode_steps: Some(200),
                 reward_threshold: Some(-110.0),
+                masked_actions: false,
             },
             state: None,
             last_push: 0.0,
@@ -59,7 +60,8 @@ impl Env for MountainCar {
 
     fn reset(&mut self, seed: Option<u64>, obs: &mut [f32]) {
         reseed(&mut self.rng, seed);
-        let state = [self.rng.random_range(-0.6..-0.4), 0.0];
+        // `np.array([np_random.uniform(low=-0.6, high=-0.4), 0])`.
+        let state = [self.rng.uniform(-0.6, -0.4), 0.0];
         self.state = Some(state);
         self.last_push = 0.0;
         write_obs(obs, state);

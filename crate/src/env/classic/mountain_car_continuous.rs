@@ -9,9 +9,8 @@
 use super::mountain_car::{MAX_POSITION, MAX_SPEED, MIN_POSITION, observation_space};
 use super::npmath::np_square;
 use super::{check_obs_len, default_rng, reseed, state_array, write_obs};
+use crate::env::np_random::Generator;
 use crate::env::{Action, Env, EnvError, EnvSpec, Scene, Space, Step, continuous_action};
-use rand::RngExt;
-use rand::rngs::StdRng;
 
 const MIN_ACTION: f32 = -1.0;
 const MAX_ACTION: f32 = 1.0;
@@ -81,7 +80,8 @@ pub struct MountainCarContinuous {
     stored_f32: bool,
     /// Last force applied, in [-1, 1], for drawing.
     last_force: f64,
-    rng: StdRng,
+    /// Gymnasium's `np_random`.
+    rng: Generator,
 }
 
 impl MountainCarContinuous {
@@ -93,6 +93,7 @@ impl MountainCarContinuous {
                 action_space: Space::box1(&[MIN_ACTION], &[MAX_ACTION]),
                 max_episode_steps: Some(999),
                 reward_threshold: Some(90.0),
+                masked_actions: false,
             },
             state: None,
             stored_f32: false,
@@ -115,7 +116,8 @@ impl Env for MountainCarContinuous {
 
     fn reset(&mut self, seed: Option<u64>, obs: &mut [f32]) {
         reseed(&mut self.rng, seed);
-        let state = [self.rng.random_range(-0.6..-0.4), 0.0];
+        // `np.array([np_random.uniform(low=-0.6, high=-0.4), 0])`.
+        let state = [self.rng.uniform(-0.6, -0.4), 0.0];
         self.state = Some(state);
         self.stored_f32 = false;
         self.last_force = 0.0;

@@ -6,9 +6,8 @@
 
 use super::npmath::{np_square, np_square_f32, py_mod};
 use super::{check_obs_len, default_rng, reseed, state_array, write_obs};
+use crate::env::np_random::Generator;
 use crate::env::{Action, Env, EnvError, EnvSpec, Scene, Space, Step, continuous_action};
-use rand::RngExt;
-use rand::rngs::StdRng;
 use std::f64::consts::PI;
 
 const MAX_SPEED: f64 = 8.0;
@@ -24,7 +23,8 @@ pub struct Pendulum {
     state: Option<[f64; 2]>,
     /// Last clipped torque (Gymnasium's `last_u`), 0 before the first step.
     last_u: f32,
-    rng: StdRng,
+    /// Gymnasium's `np_random`.
+    rng: Generator,
 }
 
 impl Pendulum {
@@ -38,6 +38,7 @@ impl Pendulum {
                 action_space: Space::box1(&[-MAX_TORQUE], &[MAX_TORQUE]),
                 max_episode_steps: Some(200),
                 reward_threshold: None,
+                masked_actions: false,
             },
             state: None,
             last_u: 0.0,
@@ -70,10 +71,9 @@ impl Env for Pendulum {
 
     fn reset(&mut self, seed: Option<u64>, obs: &mut [f32]) {
         reseed(&mut self.rng, seed);
-        let state = [
-            self.rng.random_range(-PI..PI),
-            self.rng.random_range(-1.0..1.0),
-        ];
+        // `np_random.uniform(low=-high, high=high)` with `high = np.array([np.pi, 1.0])`: per
+        // element `low + (high - low) * random()`.
+        let state = [self.rng.uniform(-PI, PI), self.rng.uniform(-1.0, 1.0)];
         self.state = Some(state);
         self.last_u = 0.0;
         write_obs(obs, observation(state));

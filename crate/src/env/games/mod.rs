@@ -17,8 +17,6 @@ pub use search::{alpha_beta, best_moves, score_to_value, value};
 pub use single_agent::GameEnv;
 pub use tic_tac_toe::TicTacToe;
 
-use super::registry::{Entry, Family};
-
 /// Who the learner plays against. Every opponent draws its randomness from the env's seeded
 /// generator, so a seeded episode replays exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,17 +38,14 @@ pub enum Side {
     Second,
 }
 
-/// This family's registry lines.
-pub fn entries() -> Vec<Entry> {
-    vec![
-        entry::<ConnectFour>("ConnectFour-v0"),
-        entry::<TicTacToe>("TicTacToe-v0"),
-    ]
-}
-
-/// A registry line for game `G` as a single-agent env.
-fn entry<G: Game>(id: &'static str) -> Entry {
-    Entry::new(id, Family::Game, move |options| {
-        GameEnv::<G>::new(id, options)
-    })
+/// A board position as teachers read it, whichever game: the typed counterpart of the
+/// drawing's `Scene::Board`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoardView {
+    pub rows: usize,
+    pub cols: usize,
+    /// Row-major from the top row: 0 empty, 1 first player, 2 second player.
+    pub cells: Vec<u8>,
+    /// Which player (1 or 2) the learner is.
+    pub learner: u8,
 }

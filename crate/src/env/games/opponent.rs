@@ -5,7 +5,7 @@ use rand::{Rng, RngExt};
 use super::Opponent;
 use super::game::Game;
 use super::search::best_moves;
-use crate::env::registry::MakeError;
+use crate::env::MakeError;
 
 impl Opponent {
     /// Checks that this opponent can play `G`: `Perfect` needs a game small enough to search

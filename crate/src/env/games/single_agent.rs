@@ -7,8 +7,8 @@ use rand::rngs::StdRng;
 
 use super::game::{Game, Outcome, Player};
 use super::{Opponent, Side};
-use crate::env::registry::{EnvOptions, MakeError};
 use crate::env::{Action, Env, EnvError, EnvSpec, Scene, Space, Step, discrete_action};
+use crate::env::{EnvOptions, MakeError};
 
 /// The seed of the opponent's generator when the options give none.
 pub const DEFAULT_SEED: u64 = 0;
@@ -69,6 +69,7 @@ impl<G: Game> GameEnv<G> {
             action_space: Space::Discrete { n: G::MOVES },
             max_episode_steps: None,
             reward_threshold: reward_threshold::<G>(opponent, side),
+            masked_actions: true,
         };
         Ok(Self {
             spec,
@@ -111,6 +112,16 @@ impl<G: Game> GameEnv<G> {
             // The opponent only picks legal moves, so this cannot fail.
             let _ = self.game.play(mv);
         }
+    }
+}
+
+impl<G: Game> GameEnv<G> {
+    /// The board row-major from the top: 0 empty, else the player's number.
+    fn board_cells(&self) -> Vec<u8> {
+        (0..G::ROWS)
+            .flat_map(|r| (0..G::COLS).map(move |c| (r, c)))
+            .map(|(r, c)| self.game.cell(r, c).map_or(0, Player::number))
+            .collect()
     }
 }
 
@@ -173,11 +184,17 @@ impl<G: Game> Env for GameEnv<G> {
         }
     }
 
+    fn board_view(&self) -> Option<super::BoardView> {
+        Some(super::BoardView {
+            rows: G::ROWS,
+            cols: G::COLS,
+            cells: self.board_cells(),
+            learner: self.learner.number(),
+        })
+    }
+
     fn scene(&self) -> Scene {
-        let cells = (0..G::ROWS)
-            .flat_map(|r| (0..G::COLS).map(move |c| (r, c)))
-            .map(|(r, c)| self.game.cell(r, c).map_or(0, Player::number))
-            .collect();
+        let cells = self.board_cells();
         Scene::Board {
             rows: G::ROWS,
             cols: G::COLS,

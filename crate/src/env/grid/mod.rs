@@ -9,15 +9,17 @@ mod map;
 mod observation;
 mod reach;
 mod solve;
+mod view;
 mod world;
 
 pub use cell::{Cell, Dir};
 pub use map::{DEFAULT_NAME, Map, MapError, parse_map};
 pub use observation::{OBS_DIM, VIEW, observed_cell};
 pub use solve::{GoalDistances, shortest_path};
+pub use view::{GridActions, GridView};
 pub use world::{FORWARD, GridWorld, N_ACTIONS, PICKUP, TOGGLE, TURN_LEFT, TURN_RIGHT};
 
-use super::registry::{Entry, Family, MakeError};
+use super::MakeError;
 
 /// The built-in maps as `(name, map text)`; each is registered as `Grid-<name>-v0`.
 pub const BUILTIN_MAPS: &[(&str, &str)] = &[
@@ -39,18 +41,11 @@ pub const BUILTIN_MAPS: &[(&str, &str)] = &[
     ),
 ];
 
-/// This family's registry lines: one per built-in map.
-pub fn entries() -> Vec<Entry> {
-    BUILTIN_MAPS
+/// The built-in map `name` (one of [`BUILTIN_MAPS`]) as a world.
+pub fn builtin_map(name: &str) -> Result<GridWorld, MakeError> {
+    let (_, text) = BUILTIN_MAPS
         .iter()
-        .map(|&(name, text)| {
-            Entry::new(format!("Grid-{name}-v0"), Family::GridWorld, move |_| {
-                make(text)
-            })
-        })
-        .collect()
-}
-
-fn make(text: &str) -> Result<GridWorld, MakeError> {
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| MakeError::BadMap(format!("no built-in map named '{name}'")))?;
     GridWorld::from_map_text(text).map_err(|e| MakeError::BadMap(e.to_string()))
 }

@@ -122,6 +122,7 @@ impl GridWorld {
             action_space: Space::Discrete { n: N_ACTIONS },
             max_episode_steps: Some(map.max_steps()),
             reward_threshold: map.reward_threshold(),
+            masked_actions: false,
         };
         let state = State::initial(&map);
         Self {
@@ -236,6 +237,18 @@ impl Env for GridWorld {
 
     fn observe(&self, obs: &mut [f32]) {
         self.view().encode(obs);
+    }
+
+    fn grid_view(&self) -> Option<super::GridView> {
+        Some(super::GridView {
+            width: self.map.width(),
+            height: self.map.height(),
+            cells: self.state.cells.clone(),
+            pos: self.state.pos,
+            dir: self.state.dir,
+            carrying_key: self.state.carrying,
+            actions: super::GridActions::Compact,
+        })
     }
 
     fn scene(&self) -> Scene {

@@ -8,7 +8,6 @@
 //! over the moves that search best.
 
 use super::{Teacher, TeacherError, TeacherView};
-use crate::env::Scene;
 use crate::env::games::search::{best_moves, score_to_value};
 use crate::env::games::{ConnectFour, Game, TicTacToe};
 
@@ -97,11 +96,9 @@ impl<G: Game + PartialEq> Search<G> {
         }
     }
 
-    /// Searches the position in the env's scene; `None` when it is not a board of `G`.
+    /// Searches the env's position; `None` when it is not a board of `G`.
     fn judge(&mut self, env: &dyn crate::env::Env) -> Option<Judged> {
-        let Scene::Board { cells, learner, .. } = env.scene() else {
-            return None;
-        };
+        let crate::env::games::BoardView { cells, learner, .. } = env.board_view()?;
         let game = G::from_cells(&cells)?;
         if let Some((g, l, j)) = self.last
             && g == game

@@ -7,15 +7,15 @@
 //! and states from which no goal can be reached are worth [`LOST`].
 
 use super::{Teacher, TeacherError, TeacherView};
-use crate::env::Scene;
-use crate::env::grid::{Cell, GoalDistances, N_ACTIONS};
+use crate::env::grid::{Cell, GoalDistances, GridActions, GridView, N_ACTIONS};
 
 /// Value of lava and of states with no way to a goal: below every state that can still win.
 pub const LOST: f64 = -1.0;
 
-/// Whether `env_id` names a grid world (`Grid-<map>-v0`).
+/// Whether `env_id` names a grid world: a fixed map (`Grid-<map>-v0`) or one of MiniGrid's
+/// generated layouts (`MiniGrid-...`).
 pub fn judges(env_id: &str) -> bool {
-    env_id.starts_with("Grid-") && env_id.ends_with("-v0")
+    (env_id.starts_with("Grid-") && env_id.ends_with("-v0")) || env_id.starts_with("MiniGrid-")
 }
 
 pub fn make(_env_id: &str, option: Option<&str>) -> Result<Box<dyn Teacher>, TeacherError> {
@@ -27,14 +27,34 @@ pub fn make(_env_id: &str, option: Option<&str>) -> Result<Box<dyn Teacher>, Tea
     Ok(Box::new(ShortestPath::default()))
 }
 
-/// Distances come from a table built on first sight of each layout (one search per map).
+/// Layouts whose tables are kept: generated worlds give every episode its own layout, and a
+/// vector of envs steps several at once.
+const KEPT_LAYOUTS: usize = 64;
+
+/// Distances come from a table built on first sight of each layout (one search per layout),
+/// the most recently used first.
 #[derive(Default)]
 pub struct ShortestPath {
-    table: Option<GoalDistances>,
+    tables: Vec<(Vec<u8>, GoalDistances)>,
     cells: Vec<Cell>,
     /// The last value map: it depends only on the layout and the key, not on where the agent
     /// is, so a drawing per step recomputes it only when a door opens or the key is taken.
     heat: Option<HeatMap>,
+}
+
+/// What stays put while the agent acts (walls, goal, lava, where doors are), plus the width:
+/// keys move or vanish and doors open, but within one layout this never changes.
+fn layout_key(view: &GridView) -> Vec<u8> {
+    let mut key = Vec::with_capacity(view.cells.len() + 8);
+    key.extend_from_slice(&(view.width as u64).to_le_bytes());
+    key.extend(view.cells.iter().map(|c| match c {
+        Cell::Floor | Cell::Key => 0,
+        Cell::Wall => 1,
+        Cell::Goal => 2,
+        Cell::Lava => 3,
+        Cell::LockedDoor | Cell::ClosedDoor | Cell::OpenDoor => 4,
+    }));
+    key
 }
 
 struct HeatMap {
@@ -46,27 +66,23 @@ struct HeatMap {
 impl ShortestPath {
     /// The table and the current state's id, or `None` when the env is not a grid world.
     fn locate(&mut self, env: &dyn crate::env::Env) -> Option<(&GoalDistances, u32)> {
-        self.locate_in(env.scene())
+        self.locate_in(env.grid_view()?)
     }
 
-    /// [`ShortestPath::locate`] for a scene already built.
-    fn locate_in(&mut self, scene: Scene) -> Option<(&GoalDistances, u32)> {
-        let Scene::Grid {
-            width,
-            tiles,
-            agent_x,
-            agent_y,
-            agent_dir,
-            carrying_key,
-            ..
-        } = scene
-        else {
-            return None;
-        };
+    /// [`ShortestPath::locate`] for a view already taken.
+    fn locate_in(&mut self, view: GridView) -> Option<(&GoalDistances, u32)> {
+        let key = layout_key(&view);
+        match self.tables.iter().position(|(k, _)| *k == key) {
+            Some(i) => self.tables[..=i].rotate_right(1),
+            None => {
+                self.tables.truncate(KEPT_LAYOUTS - 1);
+                self.tables.insert(0, (key, GoalDistances::new(view.width)));
+            }
+        }
         self.cells.clear();
-        self.cells.extend(tiles.into_iter().map(Cell::from_tile));
-        let table = self.table.get_or_insert_with(|| GoalDistances::new(width));
-        let id = table.lookup(&self.cells, (agent_x, agent_y), agent_dir, carrying_key)?;
+        self.cells.extend_from_slice(&view.cells);
+        let table = &mut self.tables.first_mut()?.1;
+        let id = table.lookup(&self.cells, view.pos, view.dir, view.carrying_key)?;
         Some((table, id))
     }
 }
@@ -93,25 +109,18 @@ impl Teacher for ShortestPath {
 
     /// The agent moved to each enterable cell, facing its best way, doors and key as they are.
     fn cell_values(&mut self, state: TeacherView<'_>) -> Option<Vec<Option<f64>>> {
-        let scene = state.env.scene();
-        let &Scene::Grid {
-            width,
-            carrying_key,
-            ..
-        } = &scene
-        else {
-            return None;
-        };
+        let view = state.env.grid_view()?;
+        let (width, carrying_key) = (view.width, view.carrying_key);
         // Looks the current state up first (the table's scale is this episode's), which also
         // fills `self.cells` with the layout.
-        self.locate_in(scene)?;
+        self.locate_in(view)?;
         if let Some(heat) = &self.heat
             && heat.carrying_key == carrying_key
             && heat.cells == self.cells
         {
             return Some(heat.values.clone());
         }
-        let table = self.table.as_mut()?;
+        let table = &mut self.tables.first_mut()?.1;
         let mut values = Vec::with_capacity(self.cells.len());
         for (i, cell) in self.cells.iter().enumerate() {
             // The agent only ever stands on cells it can enter.
@@ -138,8 +147,14 @@ impl Teacher for ShortestPath {
         Some(values)
     }
 
-    /// Uniform over the actions that start a shortest path (uniform over all when none does).
+    /// Uniform over the actions that start a shortest path (uniform over the layout's moves
+    /// when none does), written at the env's own action numbers: MiniGrid's drop and done
+    /// never start a shortest path.
     fn policy(&mut self, state: TeacherView<'_>, out: &mut [f32]) {
+        let actions = state
+            .env
+            .grid_view()
+            .map_or(GridActions::Compact, |v| v.actions);
         let mut best = [false; N_ACTIONS];
         if let Some((table, id)) = self.locate(state.env) {
             table.first_actions(id, &mut best);
@@ -148,12 +163,11 @@ impl Teacher for ShortestPath {
             best = [true; N_ACTIONS];
         }
         let n = best.iter().filter(|&&b| b).count() as f32;
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = if best.get(i).copied().unwrap_or(false) {
-                1.0 / n
-            } else {
-                0.0
-            };
+        out.fill(0.0);
+        for (compact, _) in best.iter().enumerate().filter(|(_, b)| **b) {
+            if let Some(o) = out.get_mut(actions.index_of(compact)) {
+                *o = 1.0 / n;
+            }
         }
     }
 }
@@ -162,7 +176,7 @@ impl Teacher for ShortestPath {
 mod tests {
     use super::*;
     use crate::env::grid::{BUILTIN_MAPS, FORWARD, OBS_DIM, shortest_path};
-    use crate::env::{Action, Env, registry};
+    use crate::env::{Action, Env, Scene, registry};
 
     fn greedy(policy: &[f32]) -> usize {
         (0..policy.len())
