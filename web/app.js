@@ -23,14 +23,14 @@ const PRESETS = [
   { id: "cartpole", label: "CartPole: reward only", set: { env: "CartPole-v1", fb: "none" } },
   { id: "cartpole-shaping", label: "CartPole: teacher shaping", set: { env: "CartPole-v1", fb: "shaping", lambda: 0.5 } },
   { id: "mountaincar-direct", label: "MountainCar: direct AI reward", set: { env: "MountainCar-v0", fb: "direct", lambda: 0.5 } },
-  { id: "doorkey-preference", label: "DoorKey: AI preferences", set: { env: "Grid-DoorKey-8x8-v0", fb: "preference", lambda: 0.5 } },
+  { id: "doorkey-preference", label: "DoorKey: AI preferences", set: { env: "MiniGrid-DoorKey-8x8-v0", fb: "preference", lambda: 0.5 } },
   { id: "empty-wrong-shaping", label: "Empty: a wrong teacher, shaping", set: { env: "Grid-Empty-8x8-v0", fb: "shaping", teacher: "inverted", lambda: 0.25 } },
   { id: "empty-wrong-direct", label: "Empty: a wrong teacher, direct", set: { env: "Grid-Empty-8x8-v0", fb: "direct", teacher: "inverted", lambda: 1 } },
   { id: "connectfour-advice", label: "Connect Four: teacher advice", set: { env: "ConnectFour-v0", fb: "advice", lambda: 0.3 } },
   // Lessons (static/presets/lessons/): the whole config comes from the lesson's file.
   { id: "empty-your-labels", label: "Empty: your labels train the reward model", lesson: "empty-your-labels" },
   { id: "doorkey-your-labels", label: "DoorKey: your labels train the reward model", lesson: "doorkey-your-labels" },
-  { id: "mountaincar-your-labels", label: "MountainCar: your labels get the car out", lesson: "mountaincar-your-labels" },
+  { id: "mountaincar-your-labels", label: "MountainCar: your labels against a sparse reward", lesson: "mountaincar-your-labels" },
   { id: "empty-reward-hacking", label: "Empty: reward hacking (a frozen per-step model)", lesson: "empty-reward-hacking" },
 ];
 

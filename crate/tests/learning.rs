@@ -296,6 +296,7 @@ fn the_last_episode_replays_through_a_fresh_env_to_the_same_return() {
         "Pendulum-v1",
         "ConnectFour-v0",
         "Grid-DoorKey-8x8-v0",
+        "MiniGrid-DoorKey-8x8-v0",
     ] {
         let mut t = Trainer::new(config(env, 100_000), &cpu()).unwrap();
         while t.last_episode().is_none() {

@@ -95,6 +95,10 @@ const PRESETS: &[(&str, &str)] = &[
         include_str!("../../../static/presets/Grid-DoorKey-8x8-v0.json"),
     ),
     (
+        "MiniGrid-DoorKey-8x8-v0",
+        include_str!("../../../static/presets/MiniGrid-DoorKey-8x8-v0.json"),
+    ),
+    (
         "ConnectFour-v0",
         include_str!("../../../static/presets/ConnectFour-v0.json"),
     ),
