@@ -118,17 +118,7 @@ fn classic_envs_reproduce_gymnasium_bit_for_bit() {
         assert!(n >= 3, "only {n} fixtures for {prefix}");
     }
     let mismatches: Vec<String> = files.iter().flat_map(|f| check(f)).collect();
-    assert!(
-        mismatches.is_empty(),
-        "{} mismatches, first ones:\n{}",
-        mismatches.len(),
-        mismatches
-            .iter()
-            .take(40)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_mismatches(&mismatches);
 }
 
 /// The obs and state after each reset, in the fixture's layout.
@@ -176,17 +166,7 @@ fn classic_resets_start_where_gymnasium_does() {
             }
         }
     }
-    assert!(
-        mismatches.is_empty(),
-        "{} mismatches, first ones:\n{}",
-        mismatches.len(),
-        mismatches
-            .iter()
-            .take(40)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_mismatches(&mismatches);
 }
 
 #[test]
@@ -202,4 +182,14 @@ fn the_comparison_catches_a_one_ulp_difference() {
     out.clear();
     compare("x line 1", &e, &flipped, &mut out);
     assert_eq!(out, vec!["x line 1.terminated: expected false, got true"]);
+}
+
+/// Fails with the count and the first 40 of `mismatches`, if any.
+fn assert_no_mismatches(mismatches: &[String]) {
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches, first ones:\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(40)].join("\n")
+    );
 }
