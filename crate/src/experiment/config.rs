@@ -4,6 +4,7 @@
 //! CLI and the page; the built-in ones are compiled in so the wasm build has them too.
 
 use crate::agent::PpoConfig;
+use crate::env::registry::{self, Family};
 use crate::feedback::FeedbackConfig;
 use serde::{Deserialize, Serialize};
 
@@ -172,6 +173,8 @@ impl ExperimentConfig {
 
 /// The fallback for envs without a preset of their own.
 const DEFAULT_PRESET: &str = include_str!("../../../static/presets/default.json");
+/// The preset of MiniGrid ids without one of their own.
+const MINIGRID_PRESET: &str = include_str!("../../../static/presets/minigrid.json");
 
 impl ExperimentConfig {
     /// Parses and validates a config.
@@ -186,18 +189,25 @@ impl ExperimentConfig {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// The built-in preset for `env_id`, or the default preset with `env_id` filled in.
+    /// The built-in preset for `env_id`; else its family's (MiniGrid), or the default preset,
+    /// with `env_id` filled in.
     pub fn preset(env_id: &str) -> Result<Self, ConfigError> {
-        match PRESETS.iter().find(|(id, _)| *id == env_id) {
-            Some((_, text)) => Self::from_json(text),
-            None => {
-                let mut c: Self = serde_json::from_str(DEFAULT_PRESET)
-                    .map_err(|e| ConfigError::Json(e.to_string()))?;
-                c.env_id = env_id.to_string();
-                c.validate()?;
-                Ok(c)
-            }
+        if let Some((_, text)) = PRESETS.iter().find(|(id, _)| *id == env_id) {
+            return Self::from_json(text);
         }
+        let family = registry::entries()
+            .into_iter()
+            .find(|e| e.id == env_id)
+            .map(|e| e.family);
+        let text = match family {
+            Some(Family::MiniGrid) => MINIGRID_PRESET,
+            _ => DEFAULT_PRESET,
+        };
+        let mut c: Self =
+            serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
+        c.env_id = env_id.to_string();
+        c.validate()?;
+        Ok(c)
     }
 
     /// Ids with a preset of their own.
@@ -272,6 +282,22 @@ mod tests {
         }
         let c = ExperimentConfig::preset("Grid-FourRooms-v0").unwrap();
         assert_eq!(c.env_id, "Grid-FourRooms-v0");
+    }
+
+    #[test]
+    fn minigrid_ids_without_a_preset_take_the_familys_and_others_the_default() {
+        let default: ExperimentConfig = serde_json::from_str(DEFAULT_PRESET).unwrap();
+        let family: ExperimentConfig = serde_json::from_str(MINIGRID_PRESET).unwrap();
+        assert_ne!(family.ppo, default.ppo);
+        let c = ExperimentConfig::preset("MiniGrid-FourRooms-v0").unwrap();
+        assert_eq!(c.env_id, "MiniGrid-FourRooms-v0");
+        assert_eq!((c.ppo, c.total_steps), (family.ppo, family.total_steps));
+        assert_eq!(c.reward_threshold, None);
+        // An id with a preset of its own keeps it; another family's id gets the default.
+        let own = ExperimentConfig::preset("MiniGrid-DoorKey-8x8-v0").unwrap();
+        assert_eq!(own.reward_threshold, Some(0.9));
+        let other = ExperimentConfig::preset("Grid-FourRooms-v0").unwrap();
+        assert_eq!(other.ppo, default.ppo);
     }
 
     #[test]
