@@ -137,6 +137,18 @@ pub trait Env: Send {
     }
 }
 
+/// Checks the caller's observation buffer before a step changes anything; shared by every env.
+pub fn check_obs_len(obs: &[f32], expected: usize) -> Result<(), EnvError> {
+    if obs.len() == expected {
+        Ok(())
+    } else {
+        Err(EnvError::WrongObservationLength {
+            got: obs.len(),
+            expected,
+        })
+    }
+}
+
 /// Checks a discrete action against `Discrete(n)`; shared by every discrete env.
 pub fn discrete_action(action: Action<'_>, n: usize) -> Result<usize, EnvError> {
     match action {

@@ -22,8 +22,8 @@ pub use mountain_car::MountainCar;
 pub use mountain_car_continuous::MountainCarContinuous;
 pub use pendulum::Pendulum;
 
-use super::EnvError;
 use super::np_random::Generator;
+use super::{EnvError, check_obs_len};
 
 /// The generator an env uses before its first seeded reset: `Generator::new(0)`. Gymnasium
 /// seeds from OS entropy there; a fixed seed keeps unseeded runs reproducible (so an env
@@ -46,18 +46,6 @@ fn state_array<const N: usize>(state: &[f64]) -> Result<[f64; N], EnvError> {
         got: state.len(),
         expected: N,
     })
-}
-
-/// Checks the caller's observation buffer before a step changes anything.
-fn check_obs_len(obs: &[f32], expected: usize) -> Result<(), EnvError> {
-    if obs.len() == expected {
-        Ok(())
-    } else {
-        Err(EnvError::WrongObservationLength {
-            got: obs.len(),
-            expected,
-        })
-    }
 }
 
 /// Writes an observation, rounding each f64 to f32 as `np.array(..., dtype=np.float32)` does.

@@ -7,7 +7,9 @@ use rand::rngs::StdRng;
 
 use super::game::{Game, Outcome, Player};
 use super::{Opponent, Side};
-use crate::env::{Action, Env, EnvError, EnvSpec, Scene, Space, Step, discrete_action};
+use crate::env::{
+    Action, Env, EnvError, EnvSpec, Scene, Space, Step, check_obs_len, discrete_action,
+};
 use crate::env::{EnvOptions, MakeError};
 
 /// The seed of the opponent's generator when the options give none.
@@ -147,13 +149,7 @@ impl<G: Game> Env for GameEnv<G> {
             return Err(EnvError::NotReset);
         }
         let mv = discrete_action(action, G::MOVES)?;
-        let cells = G::ROWS * G::COLS;
-        if obs.len() != cells {
-            return Err(EnvError::WrongObservationLength {
-                got: obs.len(),
-                expected: cells,
-            });
-        }
+        check_obs_len(obs, G::ROWS * G::COLS)?;
         self.game.play(mv)?;
         self.opponent_moves();
         self.observe(obs);

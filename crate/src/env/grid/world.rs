@@ -3,7 +3,9 @@
 use super::cell::{Cell, Dir, dir_vec, turn_left, turn_right};
 use super::map::{Map, MapError, parse_map};
 use super::observation::{OBS_DIM, View};
-use crate::env::{Action, Env, EnvError, EnvSpec, Scene, Space, Step, discrete_action};
+use crate::env::{
+    Action, Env, EnvError, EnvSpec, Scene, Space, Step, check_obs_len, discrete_action,
+};
 
 /// Action 0: turn counter-clockwise.
 pub const TURN_LEFT: usize = 0;
@@ -212,12 +214,7 @@ impl Env for GridWorld {
 
     fn step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Step, EnvError> {
         let action = discrete_action(action, N_ACTIONS)?;
-        if obs.len() != OBS_DIM {
-            return Err(EnvError::WrongObservationLength {
-                got: obs.len(),
-                expected: OBS_DIM,
-            });
-        }
+        check_obs_len(obs, OBS_DIM)?;
         if !self.reset_done {
             return Err(EnvError::NotReset);
         }

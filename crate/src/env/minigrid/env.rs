@@ -10,7 +10,9 @@ use super::world::World;
 use crate::env::grid::{Cell, GridActions, GridView};
 use crate::env::np_random::Generator;
 use crate::env::render::Scene;
-use crate::env::{Action, Env, EnvError, EnvSpec, MakeError, Space, Step, discrete_action};
+use crate::env::{
+    Action, Env, EnvError, EnvSpec, MakeError, Space, Step, check_obs_len, discrete_action,
+};
 
 /// A MiniGrid task, generated per seed as MiniGrid 3.x generates it.
 ///
@@ -168,12 +170,7 @@ impl Env for MiniGridEnv {
 
     fn step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Step, EnvError> {
         let action = discrete_action(action, N_ACTIONS)?;
-        if obs.len() != OBS_DIM {
-            return Err(EnvError::WrongObservationLength {
-                got: obs.len(),
-                expected: OBS_DIM,
-            });
-        }
+        check_obs_len(obs, OBS_DIM)?;
         if !self.reset_done {
             return Err(EnvError::NotReset);
         }
