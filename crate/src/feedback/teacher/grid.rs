@@ -37,6 +37,8 @@ const KEPT_LAYOUTS: usize = 64;
 pub struct ShortestPath {
     tables: Vec<(Vec<u8>, GoalDistances)>,
     cells: Vec<Cell>,
+    /// The current view's layout key, rebuilt in place on every lookup.
+    key: Vec<u8>,
     /// The last value map: it depends only on the layout and the key, not on where the agent
     /// is, so a drawing per step recomputes it only when a door opens or the key is taken.
     heat: Option<HeatMap>,
@@ -44,8 +46,8 @@ pub struct ShortestPath {
 
 /// What stays put while the agent acts (walls, goal, lava, where doors are), plus the width:
 /// keys move or vanish and doors open, but within one layout this never changes.
-fn layout_key(view: &GridView) -> Vec<u8> {
-    let mut key = Vec::with_capacity(view.cells.len() + 8);
+fn write_layout_key(view: &GridView, key: &mut Vec<u8>) {
+    key.clear();
     key.extend_from_slice(&(view.width as u64).to_le_bytes());
     key.extend(view.cells.iter().map(|c| match c {
         Cell::Floor | Cell::Key => 0,
@@ -54,7 +56,6 @@ fn layout_key(view: &GridView) -> Vec<u8> {
         Cell::Lava => 3,
         Cell::LockedDoor | Cell::ClosedDoor | Cell::OpenDoor => 4,
     }));
-    key
 }
 
 struct HeatMap {
@@ -71,18 +72,19 @@ impl ShortestPath {
 
     /// [`ShortestPath::locate`] for a view already taken.
     fn locate_in(&mut self, view: GridView) -> Option<(&GoalDistances, u32)> {
-        let key = layout_key(&view);
-        match self.tables.iter().position(|(k, _)| *k == key) {
+        write_layout_key(&view, &mut self.key);
+        match self.tables.iter().position(|(k, _)| *k == self.key) {
             Some(i) => self.tables[..=i].rotate_right(1),
             None => {
                 self.tables.truncate(KEPT_LAYOUTS - 1);
-                self.tables.insert(0, (key, GoalDistances::new(view.width)));
+                let table = GoalDistances::new(view.width);
+                self.tables.insert(0, (self.key.clone(), table));
             }
         }
-        self.cells.clear();
-        self.cells.extend_from_slice(&view.cells);
+        let (pos, dir, carrying_key) = (view.pos, view.dir, view.carrying_key);
+        self.cells = view.cells;
         let table = &mut self.tables.first_mut()?.1;
-        let id = table.lookup(&self.cells, view.pos, view.dir, view.carrying_key)?;
+        let id = table.lookup(&self.cells, pos, dir, carrying_key)?;
         Some((table, id))
     }
 }
