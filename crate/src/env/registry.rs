@@ -126,6 +126,11 @@ pub fn ids() -> Vec<String> {
     entries().into_iter().map(|e| e.id).collect()
 }
 
+/// The registered entry of `id`, if any.
+pub fn entry(id: &str) -> Option<Entry> {
+    entries().into_iter().find(|e| e.id == id)
+}
+
 /// Makes an environment by id with default options, wrapped in its time limit.
 pub fn make(id: &str) -> Result<Box<dyn Env>, MakeError> {
     make_with(id, &EnvOptions::default())
@@ -133,10 +138,7 @@ pub fn make(id: &str) -> Result<Box<dyn Env>, MakeError> {
 
 /// Makes an environment by id, wrapped in [`TimeLimit`] when its spec has a step limit.
 pub fn make_with(id: &str, options: &EnvOptions) -> Result<Box<dyn Env>, MakeError> {
-    let entry = entries()
-        .into_iter()
-        .find(|e| e.id == id)
-        .ok_or_else(|| MakeError::UnknownId(id.to_string()))?;
+    let entry = entry(id).ok_or_else(|| MakeError::UnknownId(id.to_string()))?;
     (entry.make)(options)
 }
 

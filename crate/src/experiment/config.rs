@@ -195,10 +195,7 @@ impl ExperimentConfig {
         if let Some((_, text)) = PRESETS.iter().find(|(id, _)| *id == env_id) {
             return Self::from_json(text);
         }
-        let family = registry::entries()
-            .into_iter()
-            .find(|e| e.id == env_id)
-            .map(|e| e.family);
+        let family = registry::entry(env_id).map(|e| e.family);
         let text = match family {
             Some(Family::MiniGrid) => MINIGRID_PRESET,
             _ => DEFAULT_PRESET,
