@@ -177,6 +177,31 @@ fn a_weights_section_of_another_shape_or_garbage_is_refused() {
 }
 
 #[test]
+fn an_optimizer_state_tensor_without_its_parameter_is_refused() {
+    // burn's loader expects every state tensor to name its parameter, and panics otherwise.
+    let bytes = cartpole();
+    let mut ck = Checkpoint::decode(&bytes);
+    let body = ck.section(OPTIM);
+    let pack = burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(body.clone()))
+        .unwrap()
+        .into_tensors()
+        .unwrap();
+    assert!(!pack.is_empty() && pack.iter().all(|t| t.param_id.is_some()));
+    let unnamed = pack
+        .into_iter()
+        .map(|t| {
+            let (name, dtype, shape, _, data) = t.into_parts().unwrap();
+            burn_pack::Tensor::new(name, dtype, shape, None, data)
+        })
+        .collect();
+    *body = burn_pack::Writer::new(unnamed)
+        .into_bytes()
+        .unwrap()
+        .to_vec();
+    refused(&ck.encode(), &["optimizer", "names no parameter"]);
+}
+
+#[test]
 fn counters_near_u64_max_are_refused() {
     let bytes = cartpole();
     // env_steps, episodes, updates, solved_at.

@@ -472,6 +472,7 @@ impl Trainer {
         // An empty optimizer section is a snapshot's: Adam starts afresh.
         let optim_bytes = get(OPTIM, "optimizer")?.b;
         if !optim_bytes.is_empty() {
+            check_optimizer_tensors(optim_bytes)?;
             let optim = std::mem::replace(&mut t.ppo.optim, burn::optim::AdamConfig::new().init());
             t.ppo.optim = optim
                 .from_bytes(Bytes::from_bytes_vec(optim_bytes.to_vec()))
@@ -789,4 +790,20 @@ fn parse(bytes: &[u8]) -> Result<Vec<(u32, &[u8])>, CheckpointError> {
         rest = &rest[12 + len..];
     }
     Ok(sections)
+}
+
+/// burn's optimizer loader panics on a state tensor that names no parameter, which a corrupt or
+/// hand-edited file can hold: such a record is refused here, before burn reads it.
+fn check_optimizer_tensors(bytes: &[u8]) -> Result<(), CheckpointError> {
+    let corrupt = |m: String| CheckpointError::Corrupt(format!("optimizer: {m}"));
+    let tensors = burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(bytes.to_vec()))
+        .and_then(burn_pack::Reader::into_tensors)
+        .map_err(|e| corrupt(e.to_string()))?;
+    match tensors.iter().find(|t| t.param_id.is_none()) {
+        Some(t) => Err(corrupt(format!(
+            "state tensor {:?} names no parameter",
+            t.name
+        ))),
+        None => Ok(()),
+    }
 }
