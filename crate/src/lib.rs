@@ -7,4 +7,5 @@ pub mod backend;
 pub mod env;
 pub mod experiment;
 pub mod feedback;
+pub mod input;
 pub mod replay;

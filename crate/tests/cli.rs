@@ -707,3 +707,41 @@ fn a_simulated_person_answers_a_you_run_and_twice_with_one_seed_gives_the_same_r
         assert!(err.contains(needle), "{extra:?}: {err}");
     }
 }
+
+/// Every file the CLI reads is refused once it passes its cap, while it is read: a config over
+/// 1 MiB, demonstrations over 64 MiB (a sparse file: nothing that large is written to disk),
+/// a run file that is not one, and replay input over 64 MiB on standard input.
+#[test]
+fn files_over_their_size_cap_are_refused_with_status_2() {
+    let config = scratch("too-large-config.json");
+    std::fs::write(&config, vec![b' '; (1 << 20) + 1]).unwrap();
+    let out = rlaif(
+        &[
+            "train",
+            "--env",
+            "CartPole-v1",
+            "--preset",
+            config.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is larger than 1 MiB"), "{err}");
+
+    let demos = scratch("too-large-demos.json");
+    let file = std::fs::File::create(&demos).unwrap();
+    file.set_len((64 << 20) + 1).unwrap();
+    let out = rlaif(&["demos", "check", demos.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is larger than 64 MiB"), "{err}");
+
+    let out = rlaif(&["replay", "-"], &" ".repeat((64 << 20) + 1));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("standard input is larger than 64 MiB"),
+        "{err}"
+    );
+}

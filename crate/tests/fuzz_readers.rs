@@ -53,36 +53,41 @@ fn preference_config(source: &str) -> ExperimentConfig {
     c.total_steps = 2_048;
     c.n_envs = 4;
     c.ppo.n_steps = 64;
+    // Small networks keep the corpus checkpoint small.
+    c.ppo.hidden = 16;
     c.feedback = serde_json::from_str(&format!(
         r#"{{"mode": "preference", "lambda": 0.5, "preference": {{"label_budget": 40,
-        "segment_len": 8, "labels_per_update": 6, "initial_labels": 5,
+        "segment_len": 8, "labels_per_update": 6, "initial_labels": 5, "hidden": 16,
         "label_source": "{source}"}}}}"#
     ))
     .unwrap();
     c
 }
 
+/// The checked-in seed corpus (`tests/fuzz_corpus/`): files written by
+/// [`regenerate_the_seed_corpus`], which every property mutates. Kept as files so that a
+/// change of format that no longer reads them fails [`the_seed_corpus_still_reads`].
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz_corpus");
+const CARTPOLE: &str = "checkpoints/cartpole-normalised.rlaif";
+const GRID_PREFERENCE: &str = "checkpoints/empty-preference.rlaif";
+const LABELS: &str = "labels/empty-preference.json";
+const DEMOS: [&str; 3] = [
+    "demos/cartpole.json",
+    "demos/grid-empty.json",
+    "demos/pendulum.json",
+];
+
+fn corpus_file(name: &str) -> Vec<u8> {
+    let path = format!("{CORPUS}/{name}");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 fn fixtures() -> &'static Fixtures {
     static F: OnceLock<Fixtures> = OnceLock::new();
-    F.get_or_init(|| {
-        let mut c = ExperimentConfig::preset("CartPole-v1").unwrap();
-        c.total_steps = 4_096;
-        c.normalize_obs = true;
-        let mut t = Trainer::new(c, &cpu()).unwrap();
-        t.step_slice(700).unwrap();
-        let cartpole = t.checkpoint().unwrap();
-
-        let mut t = Trainer::new(preference_config("ai"), &cpu()).unwrap();
-        t.step_slice(300).unwrap();
-        assert!(t.updates() >= 1);
-        let grid_preference = t.checkpoint().unwrap();
-        let labels = t.labels_file();
-        assert!(!labels.labels.is_empty());
-        Fixtures {
-            cartpole,
-            grid_preference,
-            labels,
-        }
+    F.get_or_init(|| Fixtures {
+        cartpole: corpus_file(CARTPOLE),
+        grid_preference: corpus_file(GRID_PREFERENCE),
+        labels: LabelsFile::parse(&corpus_file(LABELS)).expect("the corpus labels file reads"),
     })
 }
 
@@ -90,32 +95,92 @@ fn fixtures() -> &'static Fixtures {
 fn demos_files() -> &'static [String] {
     static D: OnceLock<Vec<String>> = OnceLock::new();
     D.get_or_init(|| {
-        let cartpole = record("CartPole-v1", 2, 3, &mut |_| DemoAction::Discrete(1)).unwrap();
-        let mut grid = Demos::new("Grid-Empty-8x8-v0").unwrap();
-        let mut turning = record("Grid-Empty-8x8-v0", 1, 5, &mut |_| DemoAction::Discrete(0))
-            .unwrap()
-            .episodes;
-        for ep in &mut turning {
-            ep.observations.truncate(5);
-            ep.actions.truncate(5);
-            ep.rewards.truncate(5);
-        }
-        grid.episodes = turning;
-        let mut pendulum = record("Pendulum-v1", 1, 7, &mut |_| {
-            DemoAction::Continuous(vec![0.5])
-        })
-        .unwrap();
-        for ep in &mut pendulum.episodes {
-            ep.observations.truncate(6);
-            ep.actions.truncate(6);
-            ep.rewards.truncate(6);
-        }
-        let files = vec![cartpole.to_json(), grid.to_json(), pendulum.to_json()];
-        for f in &files {
-            Demos::from_json(f).expect("a fixture demos file is valid");
-        }
-        files
+        DEMOS
+            .iter()
+            .map(|name| String::from_utf8(corpus_file(name)).expect("UTF-8"))
+            .collect()
     })
+}
+
+/// The corpus as this build writes it: a CartPole run (observations normalised, stopped
+/// mid-rollout and mid-episode), an Empty-8x8 preference run after its first training round
+/// and its labels, and demonstrations of three envs.
+fn build_corpus() -> Vec<(&'static str, Vec<u8>)> {
+    let mut c = ExperimentConfig::preset("CartPole-v1").unwrap();
+    c.total_steps = 4_096;
+    c.normalize_obs = true;
+    let mut t = Trainer::new(c, &cpu()).unwrap();
+    t.step_slice(700).unwrap();
+    let cartpole = t.checkpoint().unwrap();
+
+    let mut t = Trainer::new(preference_config("ai"), &cpu()).unwrap();
+    t.step_slice(300).unwrap();
+    assert!(t.updates() >= 1);
+    let grid_preference = t.checkpoint().unwrap();
+    let labels = t.labels_file();
+    assert!(!labels.labels.is_empty());
+
+    let cartpole_demos = record("CartPole-v1", 2, 3, &mut |_| DemoAction::Discrete(1)).unwrap();
+    let mut grid = Demos::new("Grid-Empty-8x8-v0").unwrap();
+    let mut turning = record("Grid-Empty-8x8-v0", 1, 5, &mut |_| DemoAction::Discrete(0))
+        .unwrap()
+        .episodes;
+    for ep in &mut turning {
+        ep.observations.truncate(5);
+        ep.actions.truncate(5);
+        ep.rewards.truncate(5);
+    }
+    grid.episodes = turning;
+    let mut pendulum = record("Pendulum-v1", 1, 7, &mut |_| {
+        DemoAction::Continuous(vec![0.5])
+    })
+    .unwrap();
+    for ep in &mut pendulum.episodes {
+        ep.observations.truncate(6);
+        ep.actions.truncate(6);
+        ep.rewards.truncate(6);
+    }
+    vec![
+        (CARTPOLE, cartpole),
+        (GRID_PREFERENCE, grid_preference),
+        (LABELS, labels.to_json().into_bytes()),
+        (DEMOS[0], cartpole_demos.to_json().into_bytes()),
+        (DEMOS[1], grid.to_json().into_bytes()),
+        (DEMOS[2], pendulum.to_json().into_bytes()),
+    ]
+}
+
+/// Writes the seed corpus afresh: `cargo test -p rlaif --test fuzz_readers -- --ignored
+/// regenerate_the_seed_corpus`. Only needed when a file format changes on purpose.
+#[test]
+#[ignore = "writes tests/fuzz_corpus; run by hand after a deliberate format change"]
+fn regenerate_the_seed_corpus() {
+    for (name, bytes) in build_corpus() {
+        let path = format!("{CORPUS}/{name}");
+        if let Some(dir) = std::path::Path::new(&path).parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(&path, bytes).unwrap();
+    }
+}
+
+/// Every corpus file is valid as it stands: the checkpoints resume and train on, the labels
+/// import and train, the demonstrations read.
+#[test]
+fn the_seed_corpus_still_reads() {
+    let f = fixtures();
+    for bytes in [&f.cartpole, &f.grid_preference] {
+        let mut t = Trainer::resume(bytes, &cpu(), None).expect("a corpus checkpoint resumes");
+        let before = t.env_steps();
+        t.step_slice(64).unwrap();
+        assert!(t.env_steps() > before);
+    }
+    let mut t = Trainer::new(preference_config("you"), &cpu()).unwrap();
+    assert_eq!(t.import_labels(&f.labels).unwrap(), f.labels.labels.len());
+    t.step_slice(64).unwrap();
+    for text in demos_files() {
+        Demos::from_json(text).expect("a corpus demonstrations file reads");
+    }
 }
 
 // ---------------------------------------------------------------------------------------

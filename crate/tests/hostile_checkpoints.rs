@@ -391,3 +391,51 @@ fn a_length_field_larger_than_the_file_is_refused() {
         &["episodes: a length of 1099511627776 values is more than the"],
     );
 }
+
+#[test]
+fn sections_that_do_not_fit_the_runs_config_are_refused() {
+    let bytes = cartpole();
+    // The run normalises observations: its statistics cannot be left out.
+    let mut ck = Checkpoint::decode(&bytes);
+    ck.section(NORM).clear();
+    refused(
+        &ck.encode(),
+        &["normaliser: missing for a run that normalises"],
+    );
+    // A run without normalisation does not take statistics.
+    let mut ck = Checkpoint::decode(&bytes);
+    let mut config = ck.config();
+    config["normalize_obs"] = false.into();
+    ck.set_config(&config);
+    refused(
+        &ck.encode(),
+        &["normaliser: given for a run that does not normalise"],
+    );
+    // A run without feedback takes no feedback state, nor a run with feedback none.
+    let preference = grid_preference();
+    let mut ck = Checkpoint::decode(&preference);
+    let mut config = ck.config();
+    config["feedback"] = serde_json::json!({"mode": "none"});
+    ck.set_config(&config);
+    refused(&ck.encode(), &["feedback state for a run without feedback"]);
+    let mut ck = Checkpoint::decode(&preference);
+    ck.remove(FEEDBACK);
+    refused(
+        &ck.encode(),
+        &["missing feedback state for a run with feedback"],
+    );
+    let mut ck = Checkpoint::decode(&preference);
+    ck.remove(PREFERENCE);
+    refused(&ck.encode(), &["missing preference state"]);
+}
+
+#[test]
+fn a_recent_return_that_is_not_finite_is_refused() {
+    let bytes = cartpole();
+    let mut ck = Checkpoint::decode(&bytes);
+    let counters = ck.section(COUNTERS);
+    // Four counters, then the recent returns after their length.
+    assert!(get_u64(counters, 32) >= 1, "the run has finished episodes");
+    put_f64(counters, 40, f64::NAN);
+    refused(&ck.encode(), &["counters: a recent return is NaN"]);
+}

@@ -9,22 +9,23 @@
 //! with feedback adds the feedback state, and in preference mode the labelled pairs, the
 //! reward model with its Adam state, and the labeler's and query generators.
 //!
-//! On the CPU a resumed run continues exactly as the uninterrupted one would.
+//! This module only encodes and decodes: [`decode`] gives a [`RunState`], which is validated
+//! against its run before [`super::Trainer::from_state`] builds the run from it. On the CPU a
+//! resumed run continues exactly as the uninterrupted one would.
 //!
-//! [`Trainer::snapshot_async`] writes the same format from any device, reading the weights
+//! [`super::Trainer::snapshot_async`] writes the same format from any device, reading the weights
 //! back asynchronously, but with an empty optimizer section: a run resumed from it starts
 //! Adam afresh. It is how a run leaves a GPU that is failing.
 
-use super::config::{ExperimentConfig, MAX_TOTAL_STEPS};
+use super::config::ExperimentConfig;
 use super::metrics::EpisodeMetrics;
-use super::trainer::{MEAN_WINDOW, TrainError, Trainer};
+use super::run_state::{
+    Counters, EnvEpisode, FeedbackEpisodes, FeedbackSection, RolloutEnds, RolloutState, RunState,
+};
 use crate::agent::normalize::RunningNorm;
-use crate::agent::rng::AgentRng;
 use crate::feedback::PreferenceState;
 use crate::feedback::reward_model::{LabelledPair, RewardModelState};
-use burn::module::Module;
-use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device};
+use crate::input::MAX_CHECKPOINT_BYTES;
 
 const MAGIC: &[u8; 8] = b"RLAIFCKP";
 const VERSION: u32 = 1;
@@ -66,12 +67,6 @@ pub enum CheckpointError {
 
 fn corrupt(what: &str) -> CheckpointError {
     CheckpointError::Corrupt(what.to_string())
-}
-
-/// A checkpoint whose checksum matches but whose contents do not make sense: the checksum
-/// is easily recomputed, so every value read is checked like any other input.
-fn invalid(what: String) -> TrainError {
-    CheckpointError::Corrupt(what).into()
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -175,6 +170,11 @@ impl<'a> R<'a> {
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect())
     }
+    /// An `f32` stored as an `f64` (a value out of `f32`'s range becomes infinite, which
+    /// validation refuses).
+    fn f32_from_f64(&mut self) -> Result<f32, CheckpointError> {
+        Ok(self.f64()? as f32)
+    }
     fn f64s(&mut self) -> Result<Vec<f64>, CheckpointError> {
         let n = self.len(8)?;
         (0..n).map(|_| self.f64()).collect()
@@ -231,9 +231,9 @@ fn read_preference(mut r: R<'_>) -> Result<PreferenceState, CheckpointError> {
         mean: r.f64s()?,
         var: r.f64s()?,
         count: r.f64()?,
-        clip: r.f64()? as f32,
+        clip: r.f32_from_f64()?,
     };
-    let potential_scale = r.f64()? as f32;
+    let potential_scale = r.f32_from_f64()?;
     // Each pair takes at least its four length fields and its target.
     let n = r.len(5 * 8)?;
     let mut pairs = Vec::with_capacity(n);
@@ -241,7 +241,7 @@ fn read_preference(mut r: R<'_>) -> Result<PreferenceState, CheckpointError> {
         let len = r.usize("pair length")?;
         let a = r.f32s()?;
         let b = r.f32s()?;
-        let target = r.f64()? as f32;
+        let target = r.f32_from_f64()?;
         let terminal: [bool; 2] = r
             .bools()?
             .try_into()
@@ -283,451 +283,254 @@ fn from_json<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(bytes).map_err(|_| corrupt(what))
 }
 
-impl Trainer {
-    /// The whole run as bytes (see the module docs). Call between slices.
-    pub fn checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
-        let model = self
-            .ppo
-            .model
-            .clone()
-            .into_record()
-            .into_bytes()
-            .map_err(|e| CheckpointError::Corrupt(format!("weights: {e}")))?;
-        let optim = self
-            .ppo
-            .optim
-            .into_bytes()
-            .map_err(|e| CheckpointError::Corrupt(format!("optimizer: {e}")))?;
-        self.write_checkpoint(&model, &optim)
+/// The checkpoint of `state` (see the module docs).
+pub(crate) fn encode(state: &RunState) -> Result<Vec<u8>, CheckpointError> {
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    let mut section = |tag: u32, body: &[u8]| {
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(body);
+    };
+    section(CONFIG, state.config.to_json().as_bytes());
+    section(MODEL, &state.weights);
+    section(OPTIM, &state.optimizer);
+    let mut w = W::default();
+    if let Some(n) = &state.norm {
+        w.f64s(&n.mean);
+        w.f64s(&n.var);
+        w.f64(n.count);
+        w.f64(f64::from(n.clip));
     }
-
-    /// [`Trainer::checkpoint`] for a device that reads back only asynchronously (WebGPU in a
-    /// browser), without the Adam state (see the module docs). Call between slices.
-    pub async fn snapshot_async(&self) -> Result<Vec<u8>, CheckpointError> {
-        let cpu = crate::backend::DEFAULT_CPU.device().autodiff();
-        let model = crate::agent::host_copy::host_copy(&self.ppo.model, &cpu)
-            .await
-            .map_err(CheckpointError::Device)?
-            .into_record()
-            .into_bytes()
-            .map_err(|e| CheckpointError::Corrupt(format!("weights: {e}")))?;
-        self.write_checkpoint(&model, &[])
-    }
-
-    /// The checkpoint with these weight and optimizer records (the latter empty: not saved).
-    fn write_checkpoint(&self, model: &[u8], optim: &[u8]) -> Result<Vec<u8>, CheckpointError> {
-        let mut out = Vec::new();
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
-        let mut section = |tag: u32, body: &[u8]| {
-            out.extend_from_slice(&tag.to_le_bytes());
-            out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-            out.extend_from_slice(body);
-        };
-        section(CONFIG, self.config.to_json().as_bytes());
-        section(MODEL, model);
-        section(OPTIM, optim);
+    section(NORM, &w.0);
+    let mut w = W::default();
+    w.rng(state.rng);
+    section(RNG, &w.0);
+    let c = &state.counters;
+    let mut w = W::default();
+    w.u64(c.env_steps);
+    w.u64(c.episodes);
+    w.u64(c.updates);
+    w.u64(c.solved_at.unwrap_or(u64::MAX));
+    w.f64s(&c.recent);
+    section(COUNTERS, &w.0);
+    let r = &state.rollout;
+    let mut w = W::default();
+    w.u64(r.len as u64);
+    w.f32s(&r.obs);
+    w.f32s(&r.actions);
+    w.bools(&r.masks);
+    w.f32s(&r.log_probs);
+    w.f32s(&r.values);
+    w.f32s(&r.rewards);
+    w.bools(&r.dones);
+    w.f32s(&r.bootstrap);
+    section(ROLLOUT, &w.0);
+    // How the rollout's episodes ended, for a learned potential's terms (`h(terminal) = 0`,
+    // a truncated episode's last state).
+    if let Some(ends) = &r.ends {
         let mut w = W::default();
-        if let Some(n) = &self.norm {
-            w.f64s(&n.mean);
-            w.f64s(&n.var);
-            w.f64(n.count);
-            w.f64(n.clip as f64);
-        }
-        section(NORM, &w.0);
-        let mut w = W::default();
-        self.rng.state().iter().for_each(|&s| w.u64(s));
-        section(RNG, &w.0);
-        let mut w = W::default();
-        w.u64(self.env_steps);
-        w.u64(self.episodes);
-        w.u64(self.updates);
-        w.u64(self.solved_at.map_or(u64::MAX, |s| s));
-        w.f64s(&self.recent.iter().copied().collect::<Vec<_>>());
-        section(COUNTERS, &w.0);
-        let b = &self.buf;
-        let rows = b.len * b.n_envs;
-        let mut w = W::default();
-        w.u64(b.len as u64);
-        w.f32s(&b.obs[..rows * b.obs_dim]);
-        w.f32s(&b.actions[..rows * b.act_dim]);
-        w.bools(&b.masks[..rows * b.mask_dim]);
-        w.f32s(&b.log_probs[..rows]);
-        w.f32s(&b.values[..rows]);
-        w.f32s(&b.rewards[..rows]);
-        w.bools(&b.dones[..rows]);
-        w.f32s(&b.bootstrap[..rows]);
-        section(ROLLOUT, &w.0);
-        // How the rollout's episodes ended, for a learned potential's terms (`h(terminal) =
-        // 0`, a truncated episode's last state).
-        let mut w = W::default();
-        w.bools(&b.terminated[..rows]);
-        w.u64(b.truncated_rows.len() as u64);
-        b.truncated_rows.iter().for_each(|&r| w.u64(r as u64));
-        w.f32s(&b.truncated_obs);
+        w.bools(&ends.terminated);
+        w.u64(ends.truncated_rows.len() as u64);
+        ends.truncated_rows.iter().for_each(|&r| w.u64(r as u64));
+        w.f32s(&ends.truncated_obs);
         section(ROLLOUT_ENDS, &w.0);
+    }
+    let mut w = W::default();
+    for e in &state.episodes {
+        w.u64(e.index);
+        w.f32s(&e.actions);
+    }
+    section(EPISODES, &w.0);
+    if let Some(fb) = &state.feedback {
         let mut w = W::default();
-        for (i, actions) in self.episode_actions.iter().enumerate() {
-            w.u64(self.env.episode_index(i));
-            w.f32s(actions);
+        w.f64(fb.lambda);
+        w.f64s(&fb.phi);
+        w.f64s(&fb.ai_return);
+        w.u64(fb.agree.0);
+        w.u64(fb.agree.1);
+        w.f32s(&fb.env_rewards);
+        w.f32s(&fb.teacher_scores);
+        w.f32s(&fb.advice);
+        section(FEEDBACK, &w.0);
+        if let Some(preference) = &fb.preference {
+            section(PREFERENCE, &write_preference(preference));
+            if let Some(labels) = &preference.labels {
+                section(LABELS, &json(labels)?);
+            }
         }
-        section(EPISODES, &w.0);
-        if let Some(fb) = &self.feedback {
+        if let Some(episodes) = &fb.rollout_episodes {
+            section(ROLLOUT_EPISODES, &json(episodes)?);
+        }
+        if let Some(e) = &fb.episodes {
             let mut w = W::default();
-            let state = fb.state();
-            w.f64(state.lambda);
-            w.f64s(&state.phi);
-            w.f64s(&state.ai_return);
-            w.u64(state.agree.0);
-            w.u64(state.agree.1);
-            w.f32s(&b.env_rewards[..rows]);
-            w.f32s(&b.teacher_scores[..rows]);
-            w.f32s(&b.advice[..rows * b.advice_dim]);
-            section(FEEDBACK, &w.0);
-            let preference = fb
-                .preference_state()
-                .map_err(|e| CheckpointError::Unsupported(e.to_string()))?;
-            if let Some(state) = preference {
-                section(PREFERENCE, &write_preference(&state));
-                if let Some(labels) = &state.labels {
-                    section(LABELS, &json(labels)?);
-                }
-            }
-            // Between rollouts the records still describe the last one, which is spent: the
-            // next rollout's first step records afresh.
-            if let Some(episodes) = fb.rollout_episodes().filter(|_| rows > 0) {
-                section(ROLLOUT_EPISODES, &json(episodes)?);
-            }
-            let mut w = W::default();
-            w.f64s(&self.recent_ai.iter().copied().collect::<Vec<_>>());
-            w.u64(self.pending_episodes.len() as u64);
-            for e in &self.pending_episodes {
-                w.u64(e.env_steps);
-                w.u64(e.episode);
-                w.u64(e.env_index as u64);
-                w.f64(e.episode_return);
-                w.u64(u64::from(e.length));
+            w.f64s(&e.recent_ai);
+            w.u64(e.pending.len() as u64);
+            for p in &e.pending {
+                w.u64(p.env_steps);
+                w.u64(p.episode);
+                w.u64(p.env_index as u64);
+                w.f64(p.episode_return);
+                w.u64(u64::from(p.length));
             }
             section(FEEDBACK_EPISODES, &w.0);
         }
-        let sum = fnv1a(&out);
-        out.extend_from_slice(&sum.to_le_bytes());
-        Ok(out)
+    }
+    let sum = fnv1a(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    // What is written can be read back.
+    if out.len() as u64 > MAX_CHECKPOINT_BYTES {
+        return Err(CheckpointError::Unsupported(format!(
+            "the checkpoint would be {} MiB, over the {} MiB a checkpoint may be",
+            out.len() >> 20,
+            MAX_CHECKPOINT_BYTES >> 20
+        )));
+    }
+    Ok(out)
+}
+
+/// Decodes checkpoint `bytes` into a [`RunState`]: the layout, every length and the config's
+/// ranges are checked here; the values against the run's shape by [`RunState::validate`].
+pub(crate) fn decode(bytes: &[u8]) -> Result<RunState, CheckpointError> {
+    let sections = parse(bytes)?;
+    let find = |tag: u32, what: &'static str| -> Option<R<'_>> {
+        sections
+            .iter()
+            .find(|(t, _)| *t == tag)
+            .map(|(_, b)| R { b, what })
+    };
+    let get = |tag: u32, what: &'static str| -> Result<R<'_>, CheckpointError> {
+        find(tag, what).ok_or_else(|| CheckpointError::Corrupt(format!("missing {what}")))
+    };
+    let config = config_of(&sections)?;
+    let weights = get(MODEL, "weights")?.b.to_vec();
+    let optimizer = get(OPTIM, "optimizer")?.b.to_vec();
+    if !optimizer.is_empty() {
+        check_optimizer_tensors(&optimizer)?;
     }
 
-    /// Restores a run from [`Trainer::checkpoint`] bytes on `device`. With `expected_env`,
-    /// a checkpoint of another env is rejected.
-    pub fn resume(
-        bytes: &[u8],
-        device: &Device,
-        expected_env: Option<&str>,
-    ) -> Result<Trainer, TrainError> {
-        Self::resume_with_demonstrations(bytes, device, expected_env, None)
+    let mut r = get(NORM, "normaliser")?;
+    let norm = if r.b.is_empty() {
+        None
+    } else {
+        Some(RunningNorm {
+            mean: r.f64s()?,
+            var: r.f64s()?,
+            count: r.f64()?,
+            clip: r.f32_from_f64()?,
+        })
+    };
+    let rng = get(RNG, "rng")?.rng()?;
+    let mut r = get(COUNTERS, "counters")?;
+    let counters = Counters {
+        env_steps: r.u64()?,
+        episodes: r.u64()?,
+        updates: r.u64()?,
+        solved_at: Some(r.u64()?).filter(|&s| s != u64::MAX),
+        recent: r.f64s()?,
+    };
+
+    let mut r = get(ROLLOUT, "rollout")?;
+    let mut rollout = RolloutState {
+        len: r.usize("length")?,
+        obs: r.f32s()?,
+        actions: r.f32s()?,
+        masks: r.bools()?,
+        log_probs: r.f32s()?,
+        values: r.f32s()?,
+        rewards: r.f32s()?,
+        dones: r.bools()?,
+        bootstrap: r.f32s()?,
+        ends: None,
+    };
+    // Written since learned potentials were checkpointed.
+    if let Some(mut r) = find(ROLLOUT_ENDS, "rollout ends") {
+        let terminated = r.bools()?;
+        let n = r.len(8)?;
+        let truncated_rows = (0..n)
+            .map(|_| r.usize("truncated row"))
+            .collect::<Result<Vec<_>, _>>()?;
+        rollout.ends = Some(RolloutEnds {
+            terminated,
+            truncated_rows,
+            truncated_obs: r.f32s()?,
+        });
     }
 
-    /// The run's config, read from checkpoint `bytes` (checked whole first): e.g. to find the
-    /// demonstrations file its teacher is learned from.
-    pub fn checkpoint_config(bytes: &[u8]) -> Result<ExperimentConfig, CheckpointError> {
-        config_of(&parse(bytes)?)
-    }
+    let mut r = get(EPISODES, "episodes")?;
+    let episodes = (0..config.n_envs)
+        .map(|_| {
+            Ok(EnvEpisode {
+                index: r.u64()?,
+                actions: r.f32s()?,
+            })
+        })
+        .collect::<Result<Vec<_>, CheckpointError>>()?;
 
-    /// [`Trainer::resume`] for a run whose teacher is learned from demonstrations: the
-    /// checkpoint does not hold the teacher, so `demos` (the same file's bytes) teach it
-    /// again (see [`Trainer::with_demonstrations`]).
-    pub fn resume_with_demonstrations(
-        bytes: &[u8],
-        device: &Device,
-        expected_env: Option<&str>,
-        demos: Option<&[u8]>,
-    ) -> Result<Trainer, TrainError> {
-        let sections = parse(bytes)?;
-        let get = |tag: u32, what: &'static str| -> Result<R<'_>, CheckpointError> {
-            sections
-                .iter()
-                .find(|(t, _)| *t == tag)
-                .map(|(_, b)| R { b, what })
-                .ok_or_else(|| CheckpointError::Corrupt(format!("missing {what}")))
-        };
-        let config = config_of(&sections)?;
-        if let Some(env) = expected_env
-            && env != config.env_id
-        {
-            return Err(CheckpointError::Mismatch(format!(
-                "the checkpoint is a run of {}, not {env}",
-                config.env_id
-            ))
-            .into());
-        }
-        let mut t = Trainer::with_demonstrations(config, device, demos)?;
-
-        let record =
-            ModuleRecord::from_bytes(Bytes::from_bytes_vec(get(MODEL, "weights")?.b.to_vec()))
-                .map_err(|e| CheckpointError::Corrupt(format!("weights: {e}")))?;
-        t.ppo.model = t
-            .ppo
-            .model
-            .clone()
-            .try_load_record(record)
-            .map_err(|e| CheckpointError::Mismatch(format!("weights: {e}")))?;
-        // An empty optimizer section is a snapshot's: Adam starts afresh.
-        let optim_bytes = get(OPTIM, "optimizer")?.b;
-        if !optim_bytes.is_empty() {
-            check_optimizer_tensors(optim_bytes)?;
-            let optim = std::mem::replace(&mut t.ppo.optim, burn::optim::AdamConfig::new().init());
-            t.ppo.optim = optim
-                .from_bytes(Bytes::from_bytes_vec(optim_bytes.to_vec()))
-                .map_err(|e| CheckpointError::Corrupt(format!("optimizer: {e}")))?;
-        }
-        t.refresh_policy();
-
-        let mut r = get(NORM, "normaliser")?;
-        if let Some(norm) = &mut t.norm {
-            let mean = r.f64s()?;
-            let var = r.f64s()?;
-            let count = r.f64()?;
-            let clip = r.f64()? as f32;
-            if mean.len() != norm.dim() || var.len() != norm.dim() {
-                return Err(invalid(format!(
-                    "normaliser: {} means and {} variances for observations of {} values",
-                    mean.len(),
-                    var.len(),
-                    norm.dim()
-                )));
-            }
-            // `normalize` clamps to `[-clip, clip]`, which panics unless `clip >= 0`.
-            if !(count.is_finite() && count > 0.0) {
-                return Err(invalid(format!(
-                    "normaliser: count {count} is not a positive number"
-                )));
-            }
-            if !(clip.is_finite() && clip > 0.0) {
-                return Err(invalid(format!(
-                    "normaliser: clip {clip} is not a positive number"
-                )));
-            }
-            if let Some(d) = (0..norm.dim())
-                .find(|&d| !(mean[d].is_finite() && var[d].is_finite() && var[d] >= 0.0))
-            {
-                return Err(invalid(format!(
-                    "normaliser: dimension {d} has mean {} and variance {}",
-                    mean[d], var[d]
-                )));
-            }
-            *norm = RunningNorm {
-                mean,
-                var,
-                count,
-                clip,
+    let feedback = match find(FEEDBACK, "feedback") {
+        None => None,
+        Some(mut r) => {
+            let mut fb = FeedbackSection {
+                lambda: r.f64()?,
+                phi: r.f64s()?,
+                ai_return: r.f64s()?,
+                agree: (r.u64()?, r.u64()?),
+                env_rewards: r.f32s()?,
+                teacher_scores: r.f32s()?,
+                advice: r.f32s()?,
+                preference: None,
+                rollout_episodes: None,
+                episodes: None,
             };
-        }
-        let mut r = get(RNG, "rng")?;
-        let state = [r.u64()?, r.u64()?, r.u64()?, r.u64()?];
-        t.rng = AgentRng::from_state(state).ok_or_else(|| corrupt("rng state"))?;
-        let mut r = get(COUNTERS, "counters")?;
-        t.env_steps = r.u64()?;
-        t.episodes = r.u64()?;
-        t.updates = r.u64()?;
-        t.solved_at = Some(r.u64()?).filter(|&s| s != u64::MAX);
-        t.recent = r.f64s()?.into();
-        // Counters near `u64::MAX` would overflow as the run goes on.
-        let most_steps = MAX_TOTAL_STEPS + t.config.n_envs as u64;
-        if t.env_steps > most_steps {
-            return Err(invalid(format!(
-                "counters: env_steps {} is more than the {most_steps} a run can reach",
-                t.env_steps
-            )));
-        }
-        for (name, n) in [("episodes", t.episodes), ("updates", t.updates)]
-            .into_iter()
-            .chain(t.solved_at.map(|s| ("solved_at", s)))
-        {
-            if n > t.env_steps {
-                return Err(invalid(format!(
-                    "counters: {name} {n} is more than env_steps {}",
-                    t.env_steps
-                )));
-            }
-        }
-        if t.recent.len() > MEAN_WINDOW {
-            return Err(invalid(format!(
-                "counters: {} recent returns, the run keeps at most {MEAN_WINDOW}",
-                t.recent.len()
-            )));
-        }
-
-        let mut r = get(ROLLOUT, "rollout")?;
-        let b = &mut t.buf;
-        let len = r.usize("length")?;
-        // A full rollout is kept while the run waits for a person's first labels.
-        if len > b.n_steps {
-            return Err(invalid(format!(
-                "rollout: length {len} is more than ppo.n_steps {}",
-                b.n_steps
-            )));
-        }
-        let rows = len * b.n_envs;
-        let fill_f = |dst: &mut [f32], src: Vec<f32>| -> Result<(), CheckpointError> {
-            if src.len() != dst.len() {
-                return Err(corrupt("rollout size"));
-            }
-            dst.copy_from_slice(&src);
-            Ok(())
-        };
-        fill_f(&mut b.obs[..rows * b.obs_dim], r.f32s()?)?;
-        fill_f(&mut b.actions[..rows * b.act_dim], r.f32s()?)?;
-        let masks = r.bools()?;
-        if masks.len() != rows * b.mask_dim {
-            return Err(corrupt("rollout masks").into());
-        }
-        b.masks[..rows * b.mask_dim].copy_from_slice(&masks);
-        fill_f(&mut b.log_probs[..rows], r.f32s()?)?;
-        fill_f(&mut b.values[..rows], r.f32s()?)?;
-        fill_f(&mut b.rewards[..rows], r.f32s()?)?;
-        let dones = r.bools()?;
-        if dones.len() != rows {
-            return Err(corrupt("rollout dones").into());
-        }
-        b.dones[..rows].copy_from_slice(&dones);
-        fill_f(&mut b.bootstrap[..rows], r.f32s()?)?;
-        b.len = len;
-        // Written since learned potentials were checkpointed; only they read it.
-        if let Ok(mut r) = get(ROLLOUT_ENDS, "rollout ends") {
-            let terminated = r.bools()?;
-            if terminated.len() != rows {
-                return Err(corrupt("rollout ends").into());
-            }
-            b.terminated[..rows].copy_from_slice(&terminated);
-            let n = r.len(8)?;
-            let truncated_rows = (0..n)
-                .map(|_| r.usize("truncated row"))
-                .collect::<Result<Vec<_>, _>>()?;
-            let truncated_obs = r.f32s()?;
-            // Rows are written in the order they end, which the potential model's lookup
-            // relies on.
-            if truncated_rows
-                .iter()
-                .any(|&row| row >= rows || !b.dones[row])
-                || !truncated_rows.is_sorted_by(|a, b| a < b)
-                || Some(truncated_obs.len()) != n.checked_mul(b.obs_dim)
-            {
-                return Err(invalid(format!(
-                    "rollout ends: {n} truncated rows with {} final observation values do not \
-                     fit a rollout of {rows} rows",
-                    truncated_obs.len()
-                )));
-            }
-            b.truncated_rows = truncated_rows;
-            b.truncated_obs = truncated_obs;
-        }
-
-        let mut r = get(EPISODES, "episodes")?;
-        let mut episodes = Vec::with_capacity(t.config.n_envs);
-        for i in 0..t.config.n_envs {
-            let episode = r.u64()?;
-            // An env's episodes are among the run's; a larger index would overflow as the
-            // env counts on.
-            if episode > t.episodes {
-                return Err(invalid(format!(
-                    "episodes: env {i} is in episode {episode}, the run has had {}",
-                    t.episodes
-                )));
-            }
-            episodes.push(episode);
-            t.episode_actions[i] = r.f32s()?;
-        }
-        t.restore_envs(&episodes)?;
-
-        if let Some(fb) = &mut t.feedback {
-            let mut r = get(FEEDBACK, "feedback")?;
-            let lambda = r.f64()?;
-            let phi = r.f64s()?;
-            let ai_return = r.f64s()?;
-            let agree = (r.u64()?, r.u64()?);
-            let n = t.config.n_envs;
-            if phi.len() != n || ai_return.len() != n {
-                return Err(corrupt("feedback state size").into());
-            }
-            if !(0.0..=1.0).contains(&lambda) {
-                return Err(invalid(format!(
-                    "feedback: lambda {lambda} is outside [0, 1]"
-                )));
-            }
-            if phi.iter().chain(&ai_return).any(|x| !x.is_finite()) {
-                return Err(invalid(
-                    "feedback: a teacher potential or AI return is not finite".into(),
-                ));
-            }
-            // Counted per step of the rollout, and reset with it.
-            let batch = t.config.batch_size() as u64;
-            if agree.0 > agree.1 || agree.1 > batch {
-                return Err(invalid(format!(
-                    "feedback: agreement {} of {} does not fit a rollout of {batch} steps",
-                    agree.0, agree.1
-                )));
-            }
-            fb.set_state(super::feedback_run::FeedbackState {
-                lambda,
-                phi,
-                ai_return,
-                agree,
-            });
-            let b = &mut t.buf;
-            fill_f(&mut b.env_rewards[..rows], r.f32s()?)?;
-            fill_f(&mut b.teacher_scores[..rows], r.f32s()?)?;
-            fill_f(&mut b.advice[..rows * b.advice_dim], r.f32s()?)?;
-            if fb.is_preference() {
-                let mut state = read_preference(get(PREFERENCE, "preference state")?)?;
-                if let Ok(r) = get(LABELS, "labels") {
+            if let Some(r) = find(PREFERENCE, "preference state") {
+                let mut state = read_preference(r)?;
+                if let Some(r) = find(LABELS, "labels") {
                     state.labels = Some(from_json(r.b, "labels")?);
                 }
-                if let Ok(r) = get(ROLLOUT_EPISODES, "rollout episodes") {
-                    let episodes = from_json(r.b, "rollout episodes")?;
-                    fb.set_rollout_episodes(episodes, n, rows)
-                        .map_err(|e| CheckpointError::Mismatch(e.to_string()))?;
-                }
-                fb.restore_preference(state)
-                    .map_err(|e| CheckpointError::Mismatch(e.to_string()))?;
+                fb.preference = Some(state);
+            }
+            if let Some(r) = find(ROLLOUT_EPISODES, "rollout episodes") {
+                fb.rollout_episodes = Some(from_json(r.b, "rollout episodes")?);
             }
             // Written since AI returns were kept across a resume; older files start empty.
-            if let Ok(mut r) = get(FEEDBACK_EPISODES, "feedback episodes") {
-                t.recent_ai = r.f64s()?.into();
-                if t.recent_ai.len() > MEAN_WINDOW {
-                    return Err(invalid(format!(
-                        "feedback episodes: {} recent AI returns, the run keeps at most \
-                         {MEAN_WINDOW}",
-                        t.recent_ai.len()
-                    )));
-                }
+            if let Some(mut r) = find(FEEDBACK_EPISODES, "feedback episodes") {
+                let recent_ai = r.f64s()?;
                 let n = r.len(5 * 8)?;
-                // They wait for the rollout's AI returns, one per episode that ended in it
-                // (none once the run is finished): the update pairs them up.
-                let ended = t.buf.dones[..rows].iter().filter(|&&d| d).count();
-                let deferred = fb.defers_ai_return();
-                if n != 0 && !(deferred && n == ended) {
-                    return Err(invalid(format!(
-                        "feedback episodes: {n} episodes wait for their AI return, the \
-                         rollout ended {ended}"
-                    )));
-                }
-                for _ in 0..n {
-                    let episode = EpisodeMetrics {
-                        env_steps: r.u64()?,
-                        episode: r.u64()?,
-                        env_index: r.usize("env index")?,
-                        episode_return: r.f64()?,
-                        length: u32::try_from(r.u64()?)
-                            .map_err(|_| corrupt("feedback episode length"))?,
-                        ai_return: None,
-                    };
-                    if episode.env_index >= t.config.n_envs {
-                        return Err(corrupt("feedback episode env").into());
-                    }
-                    t.pending_episodes.push(episode);
-                }
+                let pending = (0..n)
+                    .map(|_| {
+                        Ok(EpisodeMetrics {
+                            env_steps: r.u64()?,
+                            episode: r.u64()?,
+                            env_index: r.usize("env index")?,
+                            episode_return: r.f64()?,
+                            length: u32::try_from(r.u64()?)
+                                .map_err(|_| corrupt("feedback episode length"))?,
+                            ai_return: None,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, CheckpointError>>()?;
+                fb.episodes = Some(FeedbackEpisodes { recent_ai, pending });
             }
+            Some(fb)
         }
-        Ok(t)
-    }
+    };
+    Ok(RunState {
+        config,
+        weights,
+        optimizer,
+        norm,
+        rng,
+        counters,
+        rollout,
+        episodes,
+        feedback,
+    })
+}
+
+/// The run's config, read from checkpoint `bytes` (checked whole first).
+pub fn config(bytes: &[u8]) -> Result<ExperimentConfig, CheckpointError> {
+    config_of(&parse(bytes)?)
 }
 
 /// The config section of a parsed checkpoint.
@@ -754,6 +557,12 @@ fn config_of(sections: &[(u32, &[u8])]) -> Result<ExperimentConfig, CheckpointEr
 
 /// Checks magic, version and checksum, and splits the sections.
 fn parse(bytes: &[u8]) -> Result<Vec<(u32, &[u8])>, CheckpointError> {
+    if bytes.len() as u64 > MAX_CHECKPOINT_BYTES {
+        return Err(CheckpointError::Corrupt(format!(
+            "{} bytes, more than the {MAX_CHECKPOINT_BYTES} a checkpoint may be",
+            bytes.len()
+        )));
+    }
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(CheckpointError::BadMagic);
     }

@@ -179,6 +179,13 @@ const MINIGRID_PRESET: &str = include_str!("../../../static/presets/minigrid.jso
 impl ExperimentConfig {
     /// Parses and validates a config.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        if text.len() as u64 > crate::input::MAX_CONFIG_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "the config is {} bytes, more than the {} a config may be",
+                text.len(),
+                crate::input::MAX_CONFIG_BYTES
+            )));
+        }
         let config: Self =
             serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
         config.validate()?;

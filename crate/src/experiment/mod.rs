@@ -7,6 +7,7 @@ mod feedback_run;
 pub mod metrics;
 pub mod recording;
 mod rollout_episodes;
+mod run_state;
 pub mod trainer;
 
 pub use checkpoint::CheckpointError;

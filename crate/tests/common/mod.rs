@@ -58,6 +58,11 @@ impl Checkpoint {
             .1
     }
 
+    /// Leaves section `tag` out.
+    pub fn remove(&mut self, tag: u32) {
+        self.sections.retain(|(t, _)| *t != tag);
+    }
+
     pub fn config(&mut self) -> serde_json::Value {
         serde_json::from_slice(self.section(CONFIG)).unwrap()
     }

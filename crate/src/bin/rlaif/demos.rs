@@ -72,7 +72,8 @@ fn record(
 }
 
 fn check(file: &str) -> Result<(), String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let bytes =
+        rlaif::input::read_file(file, rlaif::input::MAX_DEMOS_BYTES).map_err(|e| e.to_string())?;
     let demos = Demos::from_bytes(&bytes).map_err(|e| format!("{file}: {e}"))?;
     println!(
         "{file}: valid demonstrations for {}; {} episodes, {}",

@@ -1,17 +1,15 @@
 //! `rlaif replay FILE`: the conformance interface against Gymnasium reference trajectories.
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 
 pub fn run(file: &str) -> Result<(), String> {
+    use rlaif::input::{MAX_REPLAY_BYTES, read_capped_text, read_text_file};
     let input = if file == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        text
+        read_capped_text(std::io::stdin().lock(), MAX_REPLAY_BYTES, "standard input")
     } else {
-        std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?
-    };
+        read_text_file(file, MAX_REPLAY_BYTES)
+    }
+    .map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     rlaif::replay::replay(&input, &mut out).map_err(|e| e.to_string())?;

@@ -91,8 +91,8 @@ pub fn config_from_flags(
 ) -> Result<ExperimentConfig, String> {
     let mut config = match source {
         ConfigSource::File(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let text = rlaif::input::read_text_file(path, rlaif::input::MAX_CONFIG_BYTES)
+                .map_err(|e| e.to_string())?;
             ExperimentConfig::from_json(&text).map_err(|e| format!("{path}: {e}"))?
         }
         ConfigSource::Lesson(id) => {
@@ -148,7 +148,8 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     }
     let mut trainer = match &args.resume {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let bytes = rlaif::input::read_file(path, rlaif::input::MAX_CHECKPOINT_BYTES)
+                .map_err(|e| e.to_string())?;
             // A `demo:FILE` teacher is not in the checkpoint: it is learned from FILE again.
             let saved = Trainer::checkpoint_config(&bytes).map_err(|e| format!("{path}: {e}"))?;
             let demos = demos_of(&saved)?;
@@ -305,7 +306,8 @@ fn demos_of(config: &ExperimentConfig) -> Result<Option<Vec<u8>>, String> {
     match config.feedback.teacher.as_deref() {
         Some(name) if name.starts_with("demo:") && !config.feedback.is_none() => {
             let path = &name["demo:".len()..];
-            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let bytes = rlaif::input::read_file(path, rlaif::input::MAX_DEMOS_BYTES)
+                .map_err(|e| e.to_string())?;
             Ok(Some(bytes))
         }
         _ => Ok(None),

@@ -27,8 +27,9 @@ use crate::feedback::{FeedbackMode, Teacher, TeacherError};
 use burn::tensor::Device;
 use std::collections::VecDeque;
 
-/// Episodes averaged for the "mean return" and the solved test.
-pub const MEAN_WINDOW: usize = 20;
+pub use super::run_state::MEAN_WINDOW;
+
+mod state;
 
 /// Checks, with arithmetic that cannot wrap, that the rollout buffer of `config` on an env of
 /// `obs_dim`-value observations fits in [`MAX_ROLLOUT_FLOATS`]: per transition it holds the
@@ -96,27 +97,27 @@ pub struct SliceReport {
 }
 
 pub struct Trainer {
-    pub(crate) config: ExperimentConfig,
-    pub(crate) env: VecEnv,
-    pub(crate) ppo: Ppo,
-    pub(crate) buf: RolloutBuffer,
-    pub(crate) norm: Option<RunningNorm>,
-    pub(crate) rng: AgentRng,
-    pub(crate) env_steps: u64,
-    pub(crate) episodes: u64,
-    pub(crate) updates: u64,
+    config: ExperimentConfig,
+    env: VecEnv,
+    ppo: Ppo,
+    buf: RolloutBuffer,
+    norm: Option<RunningNorm>,
+    rng: AgentRng,
+    env_steps: u64,
+    episodes: u64,
+    updates: u64,
     /// Actions of each env's running episode (as sent to the env), for exact resume.
-    pub(crate) episode_actions: Vec<Vec<f32>>,
+    episode_actions: Vec<Vec<f32>>,
     /// The first env's latest finished episode, for a page to replay.
     last_episode: Option<EpisodeRecording>,
     /// Returns of the most recent episodes, newest last.
-    pub(crate) recent: VecDeque<f64>,
-    pub(crate) solved_at: Option<u64>,
+    recent: VecDeque<f64>,
+    solved_at: Option<u64>,
     /// AI returns of the most recent episodes (feedback runs), newest last.
-    pub(crate) recent_ai: VecDeque<f64>,
+    recent_ai: VecDeque<f64>,
     /// Episodes of a learned-potential run that ended this rollout: their AI return is known
     /// only once the rollout is complete, so they are reported after it.
-    pub(crate) pending_episodes: Vec<EpisodeMetrics>,
+    pending_episodes: Vec<EpisodeMetrics>,
     threshold: Option<f64>,
     action: ActionSpec,
     bounds: Option<(Vec<f32>, Vec<f32>)>,
@@ -126,7 +127,7 @@ pub struct Trainer {
     last_update_clock: (f64, u64),
     solved_seconds: Option<f64>,
     /// The teacher and what it has said, when the run has feedback.
-    pub(crate) feedback: Option<FeedbackRun>,
+    feedback: Option<FeedbackRun>,
     // Scratch, allocated once.
     net_obs: Vec<f32>,
     packed: Vec<f32>,
@@ -825,26 +826,6 @@ impl Trainer {
         let total = self.config.total_updates() as f64;
         let frac = 1.0 - (self.updates as f64) / total;
         lr * frac.max(1.0 / total)
-    }
-
-    /// Assembles a trainer from checkpointed parts (see [`super::checkpoint`]).
-    pub(crate) fn restore_envs(&mut self, episodes: &[u64]) -> Result<(), TrainError> {
-        for (i, &episode) in episodes.iter().enumerate().take(self.config.n_envs) {
-            let actions = std::mem::take(&mut self.episode_actions[i]);
-            let ok = self.env.restore_episode(i, episode, &actions)?;
-            self.episode_actions[i] = actions;
-            if !ok {
-                return Err(super::checkpoint::CheckpointError::Mismatch(format!(
-                    "env {i}'s episode could not be replayed"
-                ))
-                .into());
-            }
-        }
-        Ok(())
-    }
-
-    pub(crate) fn refresh_policy(&mut self) {
-        self.ppo.refresh_policy();
     }
 }
 
