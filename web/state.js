@@ -191,7 +191,8 @@ export function parseHash(hash, lists = {}) {
  * just `{ note }` when it cannot be read and the old value should stay.
  */
 export function readSetting(key, raw, lists = {}) {
-  const spec = SCHEMA[key];
+  // Own keys only: `SCHEMA["constructor"]` and the like are inherited, not settings.
+  const spec = Object.hasOwn(SCHEMA, key) ? SCHEMA[key] : undefined;
   if (!spec) return { note: `unknown setting ${quote(key)}` };
   if (raw === "" && spec.default === null) return { value: null };
   return readValue(key, spec, String(raw), lists);
