@@ -124,8 +124,8 @@ const page = {
   labels: null,
   charts: null,
   gpu: null,
-  /** The WebGPU run's latest snapshot `{ bytes, envSteps }`, to continue on the CPU if WebGPU fails. */
-  gpuSnapshot: null,
+  /** The run's latest snapshot `{ bytes, baseline, envSteps }`, to continue on a fresh CPU worker if its worker fails or crashes. */
+  snapshot: null,
   /** The demonstrations text the session's teacher learned from (a `demo` teacher), if any. */
   sessionDemos: null,
   /** Whether the canvas takes the session's agent episodes (off once the session is ending). */
@@ -464,7 +464,20 @@ function downloadDemos() {
   download(new Blob([page.viewer.demosJson()], { type: "application/json" }), `${page.viewer.envId}-demos.json`);
 }
 
+/**
+ * Why `file` is too large to read as a `kind` file (`checkpoint`, `demos` or `labels`: the
+ * core's caps), or null: a larger file is refused before it is read.
+ */
+function tooLarge(file, kind) {
+  const max = page.B.Viewer.fileLimits()[kind];
+  if (file.size <= max) return null;
+  const mib = (n) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)} MiB`;
+  return `${file.name} is ${mib(file.size)}, larger than the ${mib(max)} a ${kind === "checkpoint" ? "run file" : `${kind === "demos" ? "demonstrations" : "labels"} file`} may be`;
+}
+
 async function loadDemos(file) {
+  const large = tooLarge(file, "demos");
+  if (large) return showError(`Could not load ${file.name}: ${large}.`);
   try {
     const added = page.viewer.addDemos(await file.text());
     storeDemos();
@@ -639,8 +652,12 @@ function showHeldOut(r) {
   ui.heldOut.textContent = text;
 }
 
-function onWorkerMessage(m) {
-  if (m.type === "answered") {
+function onWorkerMessage(m, backend) {
+  if (m.type === "crash") {
+    // The worker holding the run crashed between requests: the run comes back from its
+    // snapshot. (A crash of a worker without the run costs nothing: the next use loads anew.)
+    if (backend === page.session && !page.inFlight) afterCrash(new WorkerFailure("crash", m.message), "The trainer crashed");
+  } else if (m.type === "answered") {
     page.labels?.onAnswered(m);
   } else if (m.type === "queue") {
     if ((page.session ?? page.training) !== null) page.labels?.onQueue(m.session, m);
@@ -650,7 +667,7 @@ function onWorkerMessage(m) {
       setTrainStatus(page.training ? "training" : "paused", "Your first labels are in: the run trains on them.");
     }
   } else if (m.type === "snapshot") {
-    page.gpuSnapshot = { bytes: m.bytes, baseline: m.baseline, envSteps: m.envSteps };
+    page.snapshot = { bytes: m.bytes, baseline: m.baseline, envSteps: m.envSteps };
   } else if (m.type === "status") {
     setTrainStatus("compiling", m.text);
   } else if (m.type === "metrics") {
@@ -772,13 +789,15 @@ async function train(updates) {
     try {
       reason = await page.client.run(backend, request);
     } catch (err) {
-      // WebGPU that fails falls back to the CPU, with the reason on the badge.
-      const retry = backend === "gpu" && err instanceof WorkerFailure &&
-        ["device", "load", "crash"].includes(err.stage);
-      if (!retry) throw err;
+      // WebGPU that fails falls back to the CPU, and a worker that crashed is replaced by a
+      // fresh CPU worker, with the reason on the badge.
+      const failed = err instanceof WorkerFailure &&
+        (backend === "gpu" ? ["device", "load", "crash"] : ["crash"]).includes(err.stage);
+      if (!failed) throw err;
+      const from = backend;
       backend = "cpu";
       page.training = backend;
-      reason = await continueOnCpu(err, updates);
+      reason = await continueOnCpu(err, updates, from);
     }
     page.session = backend;
     const text = { finished: "Done: the run reached its total steps.", paused: "Paused.", stepped: "Paused after a step." };
@@ -798,30 +817,68 @@ async function train(updates) {
   }
 }
 
+/** What failed, for the badge and the status line. */
+function failureText(err, from) {
+  return from === "gpu" ? `WebGPU failed (${err.message})` : `the CPU trainer crashed (${err.message})`;
+}
+
 /**
- * After WebGPU failed: continues the run on the CPU from its latest snapshot (weights,
- * statistics, counters and envs; Adam starts afresh), or, without one, starts it there anew.
+ * After WebGPU failed or a worker crashed: continues the run on a fresh CPU worker from its
+ * latest snapshot (weights, statistics, counters and envs; from WebGPU, Adam starts afresh),
+ * or, without one, starts it there anew.
  */
-async function continueOnCpu(err, updates) {
-  const snapshot = err.midRun ? page.gpuSnapshot : null;
-  page.gpuSnapshot = null;
+async function continueOnCpu(err, updates, from) {
+  // A run that had begun (it sent metrics, or continues a session) goes on from its snapshot.
+  const snapshot = err.midRun || page.session !== null ? page.snapshot : null;
+  page.snapshot = null;
   if (snapshot) {
     try {
-      // A teacher learned from demonstrations is not in the snapshot: it learns again from the
-      // same demonstrations, with the same seed.
-      const demos = page.sessionDemos ?? undefined;
-      await page.client.request("cpu", { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline, demos }, "imported");
-      setBadge("cpu", `CPU — WebGPU failed (${err.message}); the run went on from step ${snapshot.envSteps}`);
-      setTrainStatus("training", `WebGPU failed: continuing on the CPU from step ${snapshot.envSteps}.`);
+      await restoreSnapshot(snapshot);
+      setBadge("cpu", `CPU — ${failureText(err, from)}; the run went on from step ${snapshot.envSteps}`);
+      setTrainStatus("training", `${from === "gpu" ? "WebGPU failed" : "The trainer crashed"}: continuing on the CPU from step ${snapshot.envSteps}.`);
       return await page.client.run("cpu", { updates });
     } catch (importErr) {
       // The snapshot did not load: start afresh below, saying both reasons.
       err = new WorkerFailure(err.stage, `${err.message}; its snapshot did not load: ${importErr?.message ?? importErr}`, err.midRun);
     }
   }
-  setBadge("cpu", `CPU — WebGPU failed: ${err.message}`);
+  setBadge("cpu", `CPU — ${failureText(err, from)}`);
   resetStats();
   return page.client.run("cpu", newRunRequest(updates));
+}
+
+/** Loads `snapshot` into the CPU worker as its session. */
+async function restoreSnapshot(snapshot) {
+  // A teacher learned from demonstrations is not in the snapshot: it learns again from the
+  // same demonstrations, with the same seed.
+  const demos = page.sessionDemos ?? undefined;
+  await page.client.request("cpu", { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline, demos }, "imported");
+  page.session = "cpu";
+}
+
+/**
+ * A request between runs (import, labels, export) crashed its worker, and the session with
+ * it: the run comes back on a fresh CPU worker from its latest snapshot. Says what happened.
+ */
+async function afterCrash(err, what) {
+  const snapshot = page.snapshot;
+  page.snapshot = null;
+  if (!snapshot || page.session === null) {
+    page.session = null;
+    showError(`${what}: ${err.message}. There was no snapshot of the run to go on from: press Play to start afresh.`);
+    return;
+  }
+  try {
+    await restoreSnapshot(snapshot);
+    page.snapshot = snapshot;
+    setBadge("cpu", `CPU — ${failureText(err, "cpu")}; the run went on from step ${snapshot.envSteps}`);
+    ui.stats.envSteps.textContent = String(snapshot.envSteps);
+    showError(`${what}: ${err.message}. The run is kept: it goes on from its snapshot at step ${snapshot.envSteps}.`);
+    setTrainStatus("paused", `The trainer crashed: the run goes on from step ${snapshot.envSteps}.`);
+  } catch (importErr) {
+    page.session = null;
+    showError(`${what}: ${err.message}; its snapshot did not load either (${importErr?.message ?? importErr}).`);
+  }
 }
 
 async function stopTraining() {
@@ -848,7 +905,7 @@ async function discardSession(text) {
   // Queries the ending run sent meanwhile are forgotten too: they are never answered.
   page.labels?.forgetAgent();
   page.session = null;
-  page.gpuSnapshot = null;
+  page.snapshot = null;
   resetStats();
   setTrainStatus("idle", text);
 }
@@ -980,6 +1037,8 @@ async function exportAgent() {
 
 /** Continues the run in an exported file on the CPU; a bad file is explained, nothing lost. */
 async function importAgent(file) {
+  const large = tooLarge(file, "checkpoint");
+  if (large) return showError(`Import failed: ${large}.`);
   let bytes;
   try {
     bytes = new Uint8Array(await file.arrayBuffer());
@@ -992,10 +1051,13 @@ async function importAgent(file) {
   try {
     m = await page.client.request("cpu", { type: "import", bytes }, "imported", [bytes.buffer]);
   } catch (err) {
-    // The current session, if any, is untouched: the worker replaces it only on success.
-    showError(`Import failed: ${err?.message ?? err}`);
+    // The current session, if any, is untouched: the worker replaces it only on success, and
+    // a worker that crashed gives the run back from its snapshot.
+    if (err instanceof WorkerFailure && err.stage === "crash" && page.session === "cpu") await afterCrash(err, "Import failed");
+    else showError(`Import failed: ${err?.message ?? err}`);
     return;
   }
+  page.snapshot = null;
   const { state, notes } = stateFromConfig(JSON.parse(m.config), page.state, lists());
   page.state = state;
   page.state.backend = "cpu";
@@ -1049,6 +1111,8 @@ async function loadLabels(file) {
     showError(`Could not add ${file.name}: press Play first, so there is a run to add the labels to.`);
     return;
   }
+  const large = tooLarge(file, "labels");
+  if (large) return showError(`Could not add ${file.name}: ${large}.`);
   let json;
   try {
     json = await file.text();
@@ -1062,7 +1126,8 @@ async function loadLabels(file) {
       clearError();
       setTrainStatus("paused", `Added ${m.count} labels from ${file.name}.`);
     } catch (err) {
-      showError(`Could not add ${file.name}: ${err?.message ?? err}`);
+      if (err instanceof WorkerFailure && err.stage === "crash") await afterCrash(err, `Could not add ${file.name}`);
+      else showError(`Could not add ${file.name}: ${err?.message ?? err}`);
     }
   });
 }

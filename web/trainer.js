@@ -26,7 +26,8 @@ const ANYTIME = ["answered", "queue"];
 
 export class WorkerFailure extends Error {
   constructor(stage, message, midRun = false) {
-    super(message);
+    // One line: a panic's message spans two ("panicked at FILE:LINE:COL:\nwhy").
+    super(String(message).replace(/\s*\n\s*/g, " "));
     this.stage = stage;
     this.midRun = midRun;
   }
@@ -38,6 +39,10 @@ export class TrainerClient {
     this.onMessage = onMessage;
     this.workers = new Map();
     this.active = null;
+    /** Workers with a request in flight: a crash there rejects the request instead. */
+    this.busy = new Set();
+    /** Workers ended after a crash. */
+    this.ended = new WeakSet();
   }
 
   /** The worker for `backend` ("cpu" or "gpu"), once it has said it is ready. */
@@ -52,7 +57,17 @@ export class TrainerClient {
           worker.removeEventListener("error", onError);
           // What comes of a person's answers arrives whether or not a run is in progress.
           worker.addEventListener("message", (e) => {
-            if (ANYTIME.includes(e.data?.type)) this.onMessage(e.data, backend);
+            const m = e.data ?? {};
+            if (ANYTIME.includes(m.type)) this.onMessage(m, backend);
+            // A crash between requests (applying an answer, say): the page hears of it as
+            // a `crash` message and the worker is ended.
+            if (m.type === "error" && m.stage === "crash") this.crashedIdle(backend, worker, m.message);
+          });
+          // The trap that follows a panic is an error event: handled here (or by the request
+          // in flight), never left to reach the page as an uncaught error.
+          worker.addEventListener("error", (e) => {
+            e.preventDefault();
+            this.crashedIdle(backend, worker, e.message || "the worker crashed");
           });
           resolve(worker);
         };
@@ -82,6 +97,7 @@ export class TrainerClient {
         worker.removeEventListener("message", onMessage);
         worker.removeEventListener("error", onError);
         this.active = null;
+        this.busy.delete(worker);
       };
       const onMessage = (event) => {
         const m = event.data ?? {};
@@ -90,6 +106,7 @@ export class TrainerClient {
           resolve(m.reason);
         } else if (m.type === "error") {
           finish();
+          if (m.stage === "crash") this.forget(backend, worker);
           reject(new WorkerFailure(m.stage, m.message, sawMetrics));
         } else if (!ANYTIME.includes(m.type)) {
           if (m.type === "metrics") sawMetrics = true;
@@ -99,14 +116,13 @@ export class TrainerClient {
       const onError = (event) => {
         event.preventDefault();
         finish();
-        // A Rust panic leaves the module unusable: forget this worker.
-        worker.terminate();
-        this.workers.delete(backend);
+        this.forget(backend, worker);
         reject(new WorkerFailure("crash", event.message || "the worker crashed", sawMetrics));
       };
       worker.addEventListener("message", onMessage);
       worker.addEventListener("error", onError);
       this.active = worker;
+      this.busy.add(worker);
       worker.postMessage({ type: "run", ...request });
     });
   }
@@ -121,6 +137,7 @@ export class TrainerClient {
       const finish = () => {
         worker.removeEventListener("message", onMessage);
         worker.removeEventListener("error", onError);
+        this.busy.delete(worker);
       };
       const onMessage = (event) => {
         const m = event.data ?? {};
@@ -129,18 +146,19 @@ export class TrainerClient {
           resolve(m);
         } else if (m.type === "error") {
           finish();
+          if (m.stage === "crash") this.forget(backend, worker);
           reject(new WorkerFailure(m.stage, m.message));
         }
       };
       const onError = (event) => {
         event.preventDefault();
         finish();
-        worker.terminate();
-        this.workers.delete(backend);
+        this.forget(backend, worker);
         reject(new WorkerFailure("crash", event.message || "the worker crashed"));
       };
       worker.addEventListener("message", onMessage);
       worker.addEventListener("error", onError);
+      this.busy.add(worker);
       worker.postMessage(message, transfer);
     });
   }
@@ -152,6 +170,20 @@ export class TrainerClient {
   async answer(backend, { session, id, answer }) {
     const worker = await this.worker(backend);
     worker.postMessage({ type: "answer", session, id, answer });
+  }
+
+  /** Ends a worker that crashed (a Rust panic leaves its module unusable): the next request loads a fresh one. */
+  forget(backend, worker) {
+    this.ended.add(worker);
+    worker.terminate();
+    this.workers.delete(backend);
+  }
+
+  /** A crash with no request in flight (applying an answer, say): the page hears of it once as a `crash` message. */
+  crashedIdle(backend, worker, message) {
+    if (this.busy.has(worker) || this.ended.has(worker)) return;
+    this.forget(backend, worker);
+    this.onMessage({ type: "crash", message: String(message).replace(/\s*\n\s*/g, " ") }, backend);
   }
 
   /** Asks the running request to end after its current update. */

@@ -76,6 +76,22 @@ impl Viewer {
             .map_err(|e| JsError::new(&e.to_string()))
     }
 
+    /// The largest files the page reads, in bytes (`rlaif::input`): `{ checkpoint, demos,
+    /// labels }`. The page refuses a larger file before reading it.
+    #[wasm_bindgen(js_name = fileLimits)]
+    pub fn file_limits() -> Object {
+        let limits = Object::new();
+        for (key, bytes) in [
+            ("checkpoint", rlaif::input::MAX_CHECKPOINT_BYTES),
+            ("demos", rlaif::input::MAX_DEMOS_BYTES),
+            ("labels", rlaif::input::MAX_LABELS_BYTES),
+        ] {
+            // Setting a property on a fresh plain object cannot fail.
+            let _ = Reflect::set(&limits, &key.into(), &(bytes as f64).into());
+        }
+        limits
+    }
+
     #[wasm_bindgen(getter, js_name = envId)]
     pub fn env_id(&self) -> String {
         self.rollout.id().to_string()

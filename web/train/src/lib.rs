@@ -23,7 +23,13 @@ pub use device::BackendKind;
 
 /// Installs the message handler and tells the page the worker is ready. Called from `main`.
 pub fn start(kind: BackendKind) {
-    console_error_panic_hook::set_once();
+    // A panic (a bug: every input is checked) leaves the module unusable. It is logged and
+    // reported as a `crash` error, so the page ends this worker and continues the run from
+    // its latest snapshot on a fresh one.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        post_error("crash", info.to_string());
+    }));
     let worker = Rc::new(Worker {
         kind,
         devices: device::Devices::default(),
@@ -51,8 +57,8 @@ struct Worker {
     /// Set by a `pause` message; the run ends after its current slice.
     pause: Cell<bool>,
     running: Cell<bool>,
-    /// WebGPU worker: when the last snapshot was posted (ms), or `None` once snapshots failed;
-    /// see [`Worker::post_snapshot`].
+    /// When the last snapshot was posted (ms), or `None` once snapshots failed; see
+    /// [`Worker::post_snapshot`].
     last_snapshot: Cell<Option<f64>>,
     /// Taken out while a run is in progress, put back when it ends.
     session: RefCell<Option<Session>>,
@@ -104,6 +110,7 @@ fn post_error(stage: &str, message: String) {
 impl Worker {
     fn on_message(self: Rc<Self>, data: &JsValue) {
         match Request::parse(data) {
+            Ok(Request::Panic) => panic!("a `panic` message asked for it"),
             Ok(Request::Pause) => {
                 self.pause.set(true);
                 self.wake();
@@ -240,19 +247,27 @@ impl Worker {
     }
 
     /// Posts a `snapshot` of the run (after the first update, then at most every few
-    /// seconds): if WebGPU fails later, the page continues the run on the CPU from it.
-    async fn post_snapshot(&self, session: &Session) {
+    /// seconds, and with `now` when a run ends): if this worker fails or crashes later, the
+    /// page continues the run on a fresh CPU worker from it. The CPU's is a whole checkpoint;
+    /// WebGPU's is read back without Adam's moments.
+    async fn post_snapshot(&self, session: &Session, force: bool) {
         const EVERY_MS: f64 = 5_000.0;
         let Some(last) = self.last_snapshot.get() else {
             return;
         };
         let now = js_sys::Date::now();
-        if now - last < EVERY_MS {
+        if now - last < EVERY_MS && !force {
             return;
         }
-        let both = match session.snapshot().await {
-            Ok(run) => session.baseline_snapshot().await.map(|b| (run, b)),
-            Err(e) => Err(e),
+        let both = if self.kind == BackendKind::Gpu {
+            match session.snapshot().await {
+                Ok(run) => session.baseline_snapshot().await.map(|b| (run, b)),
+                Err(e) => Err(e),
+            }
+        } else {
+            session
+                .export()
+                .and_then(|run| session.baseline_export().map(|b| (run, b)))
         };
         match both {
             Ok((bytes, baseline)) => {
@@ -267,7 +282,7 @@ impl Worker {
                     ("envSteps", (session.env_steps() as f64).into()),
                 ]);
             }
-            // Not fatal: without a snapshot a failing GPU restarts the run on the CPU.
+            // Not fatal: without a snapshot a failing worker's run restarts on the CPU.
             Err(_) => self.last_snapshot.set(None),
         }
     }
@@ -359,6 +374,9 @@ impl Worker {
             .take()
             .ok_or_else(|| Failure::Config("no session to continue: send a config".into()))?;
         let result = self.run_session(&mut session, request.updates).await;
+        if result.is_ok() {
+            self.post_snapshot(&session, true).await;
+        }
         *self.session.borrow_mut() = Some(session);
         result
     }
@@ -387,9 +405,7 @@ impl Worker {
                 self.wait_for_answers().await;
                 continue;
             }
-            if self.kind == BackendKind::Gpu {
-                self.post_snapshot(session).await;
-            }
+            self.post_snapshot(session, false).await;
             yield_to_event_loop().await;
         }
         Ok(if session.finished() {

@@ -23,11 +23,16 @@
 //! - `{ type: "labels" }`: the session's labels so far, as a labels file (between runs).
 //! - `{ type: "import-labels", json }`: adds a labels file's labels to the session (between
 //!   runs); all of them, or none with an error.
+//! - `{ type: "panic" }`: panics on purpose. The page never sends it; the browser tests do,
+//!   to check that a crash ends in a message and a kept run.
+//!
+//! Files are refused over their caps (`rlaif::input`) before they are copied into the worker.
 //!
 //! Worker to page: `ready`, `device` (backend and device name), `status` (text to show),
 //! `exported` (`bytes`, `envId`, `envSteps`, `optimizer`: whether Adam's state is in), `imported` (`config` JSON and the run's totals),
-//! `snapshot` (WebGPU worker: `bytes`, `baseline` when one races, `envSteps`: the run to
-//! continue on the CPU should the GPU fail),
+//! `snapshot` (`bytes`, `baseline` when one races, `envSteps`: the run to continue on a fresh
+//! CPU worker should this one fail or crash; posted after the first update, then every few
+//! seconds, and when a run ends),
 //! `answered` (`id`, `answer`, and the AI labeler's verdict `ai` and the reward model's
 //! `P(left > right)` `model` when the pair was asked; or `refused`, why it was not applied),
 //! `queue` (the queue fields of `metrics`, after answers were applied), `labels` (`json`: a
@@ -46,10 +51,11 @@
 //! add `aiVsModel` (`[agreed, compared]`: the reward model's predictions of the AI's labels
 //! before it trained on them) and `frozen` (the reward model trains no more), `done` (`reason`:
 //! finished, paused or stepped) and `error` (`stage`: request, config, device, train, export,
-//! import or labels).
+//! import, labels, or crash: the worker panicked and is unusable, `message` says why).
 
 use js_sys::{Object, Reflect};
 use rlaif::feedback::preference::Answer;
+use rlaif::input::{MAX_CHECKPOINT_BYTES, MAX_DEMOS_BYTES, MAX_LABELS_BYTES};
 use wasm_bindgen::prelude::*;
 use web_sys::DedicatedWorkerGlobalScope;
 
@@ -80,6 +86,8 @@ pub enum Request {
     Pause,
     Reset,
     Export,
+    /// Panics on purpose (see the module docs).
+    Panic,
     /// Checkpoint bytes to continue, its baseline's, and the demonstrations its teacher is
     /// learned from (a `demo:` teacher is not in the checkpoint).
     Import {
@@ -96,13 +104,18 @@ impl Request {
         let kind = field("type").and_then(|v| v.as_string());
         match kind.as_deref() {
             Some("pause") => Ok(Request::Pause),
+            Some("panic") => Ok(Request::Panic),
             Some("reset") => Ok(Request::Reset),
             Some("export") => Ok(Request::Export),
             Some("labels") => Ok(Request::Labels),
-            Some("import-labels") => field("json")
-                .and_then(|v| v.as_string())
-                .map(Request::ImportLabels)
-                .ok_or_else(|| "import-labels: json must be a string".into()),
+            Some("import-labels") => text(
+                field("json"),
+                MAX_LABELS_BYTES,
+                "import-labels: json",
+                "labels file",
+            )?
+            .map(Request::ImportLabels)
+            .ok_or_else(|| "import-labels: json must be a string".into()),
             Some("answer") => {
                 let whole = |name: &str| {
                     field(name)
@@ -123,24 +136,17 @@ impl Request {
                 })
             }
             Some("import") => {
-                let bytes = field("bytes")
-                    .filter(|v| v.is_instance_of::<js_sys::Uint8Array>())
+                let bytes = checkpoint(field("bytes"), "import: bytes")?
                     .ok_or("import: bytes must be a Uint8Array")?;
-                let baseline = match field("baseline") {
-                    Some(v) if v.is_undefined() || v.is_null() => None,
-                    Some(v) if v.is_instance_of::<js_sys::Uint8Array>() => {
-                        Some(js_sys::Uint8Array::new(&v).to_vec())
-                    }
-                    Some(_) => return Err("import: baseline must be a Uint8Array".into()),
-                    None => None,
-                };
-                let demos = match field("demos") {
-                    Some(v) if v.is_undefined() || v.is_null() => None,
-                    Some(v) => Some(v.as_string().ok_or("import: demos must be a JSON string")?),
-                    None => None,
-                };
+                let baseline = checkpoint(field("baseline"), "import: baseline")?;
+                let demos = text(
+                    field("demos"),
+                    MAX_DEMOS_BYTES,
+                    "import: demos",
+                    "demonstrations file",
+                )?;
                 Ok(Request::Import {
-                    bytes: js_sys::Uint8Array::new(&bytes).to_vec(),
+                    bytes,
                     baseline,
                     demos,
                 })
@@ -151,11 +157,12 @@ impl Request {
                     Some(v) => Some(v.as_string().ok_or("run: config must be a JSON string")?),
                     None => None,
                 };
-                let demos = match field("demos") {
-                    Some(v) if v.is_undefined() || v.is_null() => None,
-                    Some(v) => Some(v.as_string().ok_or("run: demos must be a JSON string")?),
-                    None => None,
-                };
+                let demos = text(
+                    field("demos"),
+                    MAX_DEMOS_BYTES,
+                    "run: demos",
+                    "demonstrations file",
+                )?;
                 let updates = field("updates")
                     .and_then(|v| v.as_f64())
                     .filter(|x| *x >= 1.0)
@@ -171,9 +178,52 @@ impl Request {
             }
             _ => Err(
                 "unknown message: expected type 'run', 'pause', 'reset', 'export', 'import', \
-                 'answer', 'labels' or 'import-labels'"
+                 'answer', 'labels', 'import-labels' or 'panic'"
                     .into(),
             ),
+        }
+    }
+}
+
+/// A checkpoint field: absent, or a `Uint8Array` of at most [`MAX_CHECKPOINT_BYTES`], copied.
+fn checkpoint(value: Option<JsValue>, name: &str) -> Result<Option<Vec<u8>>, String> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_undefined() || v.is_null() => Ok(None),
+        Some(v) if v.is_instance_of::<js_sys::Uint8Array>() => {
+            let array = js_sys::Uint8Array::new(&v);
+            if u64::from(array.length()) > MAX_CHECKPOINT_BYTES {
+                return Err(format!(
+                    "the checkpoint is {} bytes, more than the {MAX_CHECKPOINT_BYTES} a \
+                     checkpoint may be",
+                    array.length()
+                ));
+            }
+            Ok(Some(array.to_vec()))
+        }
+        Some(_) => Err(format!("{name} must be a Uint8Array")),
+    }
+}
+
+/// A text field: absent, or a string of at most `max` bytes (refused by its UTF-16 length
+/// before it is copied; the reader checks the UTF-8 bytes again).
+fn text(
+    value: Option<JsValue>,
+    max: u64,
+    name: &str,
+    file: &str,
+) -> Result<Option<String>, String> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_undefined() || v.is_null() => Ok(None),
+        Some(v) => {
+            let s = v
+                .dyn_into::<js_sys::JsString>()
+                .map_err(|_| format!("{name} must be a JSON string"))?;
+            if u64::from(s.length()) > max {
+                return Err(format!("the {file} is larger than {} MiB", max >> 20));
+            }
+            Ok(Some(String::from(s)))
         }
     }
 }

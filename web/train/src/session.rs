@@ -302,6 +302,14 @@ impl Session {
         self.run.trainer.checkpoint().map_err(|e| e.to_string())
     }
 
+    /// The racing baseline's checkpoint bytes, if there is one.
+    pub fn baseline_export(&self) -> Result<Option<Vec<u8>>, String> {
+        self.baseline
+            .as_ref()
+            .map(|b| b.trainer.checkpoint().map_err(|e| e.to_string()))
+            .transpose()
+    }
+
     /// The main run as a snapshot (any device, without the Adam state), so the page can move
     /// it to the CPU if this device fails later.
     pub async fn snapshot(&self) -> Result<Vec<u8>, String> {
