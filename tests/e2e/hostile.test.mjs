@@ -1,5 +1,6 @@
 // Hostile files and crashes on the page, in headless Chromium: a run file with a valid
-// checksum over bad contents, a truncated one and files over the core's size caps are each
+// checksum over bad contents, a truncated one, a malformed labels file, one of another env,
+// and files over the core's size caps are each
 // refused with the reason, and the run on the page is kept (it steps on from where it was).
 // A training worker that panics, mid-run or between runs, ends in a message and the run goes
 // on from its latest snapshot on a fresh CPU worker.
@@ -109,6 +110,31 @@ test("hostile run files and oversize files are refused with the reason, and the 
   }
   const steps3 = await text(page, "stat-env-steps");
   await keptAt(page, steps3, 3);
+  await page.close();
+});
+
+test("a hostile or oversize labels file is refused with the reason, and the preference run is kept", { timeout: 3 * 60_000 }, async () => {
+  const page = await openTab(site, "#v=1&env=Grid-Empty-8x8-v0&fb=preference&backend=cpu&seed=2&envs=4&base=0");
+  await stepOnce(page);
+  const steps = await text(page, "stat-env-steps");
+  const labels = await text(page, "stat-labels");
+  const json = (body) => ({ name: body.name, mimeType: "application/json", buffer: Buffer.from(body.text) });
+
+  assert.match(await pick(page, "labels-file", json({ name: "junk.json", text: "{\"format\": " })), /^Could not add junk\.json: labels file is not valid/);
+  const otherEnv = JSON.stringify({ format: "rlaif-labels", version: 1, env_id: "CartPole-v1", labels: [] });
+  assert.match(await pick(page, "labels-file", json({ name: "other.json", text: otherEnv })), /^Could not add other\.json: .*CartPole-v1/);
+  const big = path.join(artifacts, "too-large-labels.json");
+  await fs.writeFile(big, Buffer.alloc(64 * 2 ** 20 + 1, 0x20));
+  try {
+    assert.equal(
+      await pick(page, "labels-file", big),
+      "Could not add too-large-labels.json: too-large-labels.json is 64 MiB, larger than the 64 MiB a labels file may be.",
+    );
+  } finally {
+    await fs.rm(big);
+  }
+  assert.equal(await text(page, "stat-labels"), labels);
+  await keptAt(page, steps, 1);
   await page.close();
 });
 
