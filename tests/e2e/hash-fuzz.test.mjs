@@ -1,10 +1,12 @@
 // Fuzz tests of the URL-hash parser (web/state.js), under Node: hostile hashes (random
 // characters, malformed `%` escapes, huge and odd numbers, repeated, empty and unknown keys,
-// over-long values) and mutations of hashes the page writes go through `parseHash`, random valid
-// settings go round `toHash`/`parseHash`, and hostile control values go through `readSetting`.
+// over-long values) and mutations of hashes the page writes and of the checked-in links in
+// fixtures/links.txt go through `parseHash`, random valid settings go round
+// `toHash`/`parseHash`, and hostile control values go through `readSetting`.
 // Deterministic: every property draws a fixed number of cases from its own fixed seed, so a
 // failure names its case and repeats on every run.
 
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EMBEDDABLE, MAX_HASH_LENGTH, SCHEMA, VERSION, defaults, parseHash, quote, readSetting, toHash } from "../../web/state.js";
@@ -206,9 +208,16 @@ function randomState(rng) {
   return state;
 }
 
-/** Mutates the `&`-separated parts of a hash the page wrote. */
+/** The checked-in seed corpus: links from the README and the browser tests (fixtures/links.txt). */
+const LINKS = readFileSync(new URL("./fixtures/links.txt", import.meta.url), "utf8")
+  .split("\n")
+  .filter((line) => line.startsWith("#"));
+assert.ok(LINKS.length >= 30, `the link corpus holds ${LINKS.length} links`);
+
+/** Mutates the `&`-separated parts of a hash the page wrote, or of a link from the corpus. */
 function mutatedHash(rng) {
-  const parts = toHash(randomState(rng)).replace(/^#/, "").split("&");
+  const seed = chance(rng, 0.5) ? pick(rng, LINKS) : toHash(randomState(rng));
+  const parts = seed.replace(/^#/, "").split("&");
   const n = 1 + int(rng, 4);
   for (let m = 0; m < n; m++) {
     const i = int(rng, parts.length || 1);

@@ -1,9 +1,9 @@
 // Hostile files and crashes on the page, in headless Chromium: a run file with a valid
 // checksum over bad contents, a truncated one, a malformed labels file, one of another env,
-// and files over the core's size caps are each
-// refused with the reason, and the run on the page is kept (it steps on from where it was).
-// A training worker that panics, mid-run or between runs, ends in a message and the run goes
-// on from its latest snapshot on a fresh CPU worker.
+// and files over the core's size caps are each refused with the reason, and the run on the
+// page is kept (it steps on from where it was). A training worker that panics, mid-run or
+// between runs, ends in a message and the run goes on from its latest snapshot on a fresh
+// CPU worker.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
