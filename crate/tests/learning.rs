@@ -308,6 +308,8 @@ fn the_last_episode_replays_through_a_fresh_env_to_the_same_return() {
             t.step_slice(256).unwrap();
         }
         let rec = t.last_episode().unwrap().clone();
+        // The newest episode of any env: what the agent does now.
+        assert_eq!(rec.number, t.episodes(), "{env}");
         let mut fresh = rlaif::env::make(env).unwrap();
         let mut frames = 0;
         let ret = rec.replay(fresh.as_mut(), |_| frames += 1).unwrap();

@@ -151,6 +151,14 @@ impl Rollout {
         }
     }
 
+    /// Starts the waiting recording now, mid-episode, if one waits behind an agent episode:
+    /// the page calls it when the canvas has fallen behind the training (see `app.js`).
+    pub fn skip_ahead(&mut self) {
+        if matches!(self.source, Source::Replay { .. }) {
+            self.start_pending();
+        }
+    }
+
     /// Starts the waiting recording, if any.
     fn start_pending(&mut self) {
         if let Some(recording) = self.pending.take() {
@@ -488,6 +496,29 @@ mod tests {
             r.reset(3);
             assert!(!r.info().agent, "{id}");
         }
+    }
+
+    #[test]
+    fn a_newer_recording_waits_for_the_episode_playing_unless_the_page_skips_ahead() {
+        let (old, old_scenes) = record("CartPole-v1", 11);
+        let (mut newer, newer_scenes) = record("CartPole-v1", 12);
+        newer.number = old.number + 5;
+        let mut r = Rollout::new("CartPole-v1", 3).unwrap();
+        r.replay(old.clone());
+        r.step().unwrap();
+        r.replay(newer.clone());
+        // It waits: the episode playing goes on.
+        r.step().unwrap();
+        assert_eq!(r.info().episode, 7);
+        assert_eq!(r.scene(), old_scenes[1]);
+        // Skipping ahead starts the newer one at once, from its first step.
+        r.skip_ahead();
+        assert_eq!((r.info().episode, r.info().steps), (12, 0));
+        r.step().unwrap();
+        assert_eq!(r.scene(), newer_scenes[0]);
+        // Nothing waits now: skipping ahead changes nothing.
+        r.skip_ahead();
+        assert_eq!((r.info().episode, r.info().steps), (12, 1));
     }
 
     #[test]

@@ -113,6 +113,12 @@ impl Viewer {
         });
     }
 
+    /// Shows the newest agent episode now if one waits behind the agent episode playing.
+    #[wasm_bindgen(js_name = skipAhead)]
+    pub fn skip_ahead(&mut self) {
+        self.rollout.skip_ahead();
+    }
+
     /// Takes one random action (restarting a finished episode first) and returns the episode
     /// info, as `info()` does.
     pub fn step(&mut self) -> Result<Object, JsError> {

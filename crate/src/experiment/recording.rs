@@ -26,7 +26,7 @@ fn discrete_index(a: f32) -> Option<usize> {
     (a.fract() == 0.0 && (0.0..=MAX_EXACT_INDEX).contains(&a)).then_some(a as usize)
 }
 
-/// One finished episode of a trainer's first env.
+/// One finished episode of a trainer's envs (the latest, whichever env it ran in).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EpisodeRecording {
     /// The trainer's episode count when it finished (1 for the first).

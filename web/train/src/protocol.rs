@@ -40,7 +40,7 @@
 //! `metrics` (`session`: the session's number, which answers name; `run` and, when racing,
 //! `baseline` and `aiRace`: totals (`threshold`, the env's reward threshold, and `solvedAt`,
 //! the env steps at which the mean return first reached it, among them), means, new curve points and the
-//! latest finished episode of the first env as `episode: { number, seed (BigInt), actions,
+//! latest finished episode of any env as `episode: { number, seed (BigInt), actions,
 //! episodeReturn }`, sent once, for the page to replay; feedback
 //! runs add `aiCurve`, `labelsUsed`, `labelerAccuracy` and `rewardModelAccuracy`, which
 //! the page draws when present; with labels from a person, `labelsYou`, `queries` (the

@@ -108,7 +108,7 @@ pub struct Trainer {
     updates: u64,
     /// Actions of each env's running episode (as sent to the env), for exact resume.
     episode_actions: Vec<Vec<f32>>,
-    /// The first env's latest finished episode, for a page to replay.
+    /// The latest finished episode of any env, for a page to replay: what the agent does now.
     last_episode: Option<EpisodeRecording>,
     /// Returns of the most recent episodes, newest last.
     recent: VecDeque<f64>,
@@ -368,7 +368,7 @@ impl Trainer {
         self.feedback.as_ref().map(|fb| fb.lambda())
     }
 
-    /// The first env's latest finished episode, to replay (see [`EpisodeRecording`]).
+    /// The latest finished episode of any env, to replay (see [`EpisodeRecording`]).
     pub fn last_episode(&self) -> Option<&EpisodeRecording> {
         self.last_episode.as_ref()
     }
@@ -698,22 +698,19 @@ impl Trainer {
         let seed = self
             .env
             .seed_of_episode(i, self.env.episode_index(i).saturating_sub(1));
-        match seed {
-            Some(seed) if i == 0 => {
-                let mut recording = self.last_episode.take().unwrap_or(EpisodeRecording {
-                    number: 0,
-                    seed,
-                    actions: Vec::new(),
-                    episode_return: ret,
-                });
-                // Swap buffers instead of allocating one per episode.
-                std::mem::swap(&mut recording.actions, &mut self.episode_actions[0]);
-                recording.number = self.episodes;
-                recording.seed = seed;
-                recording.episode_return = ret;
-                self.last_episode = Some(recording);
-            }
-            _ => {}
+        if let Some(seed) = seed {
+            let mut recording = self.last_episode.take().unwrap_or(EpisodeRecording {
+                number: 0,
+                seed,
+                actions: Vec::new(),
+                episode_return: ret,
+            });
+            // Swap buffers instead of allocating one per episode.
+            std::mem::swap(&mut recording.actions, &mut self.episode_actions[i]);
+            recording.number = self.episodes;
+            recording.seed = seed;
+            recording.episode_return = ret;
+            self.last_episode = Some(recording);
         }
         self.episode_actions[i].clear();
         self.recent.push_back(ret);
