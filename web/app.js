@@ -11,6 +11,13 @@ import { LabelingPanel } from "./labeling.js"; // labelling panel
 const MAX_STEPS_PER_FRAME = 8;
 // How long the last frame of a finished episode stays up while playing.
 const HOLD_AFTER_DONE_MS = 500;
+/**
+ * How long a newer agent episode may wait behind the one on the canvas before the canvas skips
+ * ahead to it: short episodes play whole, long ones give way, so the canvas shows the agent now.
+ */
+const FALL_BEHIND_MS = 2000;
+/** Agent episodes remembered for the canvas's caption. */
+const KEEP_AGENT_EPISODES = 16;
 // The teacher name a config gets for the page's own demonstrations.
 const DEMO_TEACHER = "demo:your-demonstrations";
 // Where a person's demonstrations of each env are kept between visits.
@@ -27,17 +34,18 @@ const PRESETS = [
   { id: "empty-wrong-shaping", label: "Empty: a wrong teacher, shaping", set: { env: "Grid-Empty-8x8-v0", fb: "shaping", teacher: "inverted", lambda: 0.25 } },
   { id: "empty-wrong-direct", label: "Empty: a wrong teacher, direct", set: { env: "Grid-Empty-8x8-v0", fb: "direct", teacher: "inverted", lambda: 1 } },
   { id: "connectfour-advice", label: "Connect Four: teacher advice", set: { env: "ConnectFour-v0", fb: "advice", lambda: 0.3 } },
-  // Lessons (static/presets/lessons/): the whole config comes from the lesson's file.
-  { id: "empty-your-labels", label: "Empty: your labels train the reward model", lesson: "empty-your-labels" },
-  { id: "doorkey-your-labels", label: "DoorKey: your labels train the reward model", lesson: "doorkey-your-labels" },
-  { id: "mountaincar-your-labels", label: "MountainCar: your labels against a sparse reward", lesson: "mountaincar-your-labels" },
-  { id: "empty-reward-hacking", label: "Empty: reward hacking (a frozen per-step model)", lesson: "empty-reward-hacking" },
 ];
+/**
+ * The lesson a visit without a link opens on: one where AI feedback visibly wins against the
+ * racing baseline within seconds (static/presets/lessons/mountaincar-direct.json).
+ */
+const LANDING_LESSON = "mountaincar-direct";
 
 const el = (id) => document.querySelector(`[data-testid="${id}"]`);
 const ui = {
   env: el("env-select"),
   preset: el("preset-select"),
+  lesson: el("lesson-select"),
   fb: el("feedback-select"),
   teacher: el("teacher-select"),
   labels: el("labels-from"),
@@ -141,6 +149,11 @@ const page = {
   human: false,
   redrawPending: false,
   anim: { last: 0, debt: 0, holdUntil: 0, viewerSeed: 0 },
+  /**
+   * The agent's episodes the canvas was sent, newest last (`{ number, update, at }`): the
+   * canvas says which update an episode came from, and skips ahead when it falls behind.
+   */
+  agentEpisodes: [],
 };
 
 // --- notices -------------------------------------------------------------------------------
@@ -201,8 +214,8 @@ function lessonConfig(id) {
 }
 
 function presetOf(state) {
-  if (state.lesson !== "") return PRESETS.find((p) => p.lesson === state.lesson)?.id ?? "custom";
-  const match = PRESETS.find((p) => !p.lesson && Object.entries(p.set).every(([k, v]) => state[k] === v));
+  if (state.lesson !== "") return "custom";
+  const match = PRESETS.find((p) => Object.entries(p.set).every(([k, v]) => state[k] === v));
   return match ? match.id : "custom";
 }
 
@@ -221,6 +234,7 @@ function showState() {
   }
   fillTeachers();
   ui.preset.value = presetOf(s);
+  ui.lesson.value = s.lesson;
   el("lambda-value").textContent = String(s.lambda);
   el("floor-value").textContent = String(s.floor);
   el("mistake-value").textContent = String(s.mistake);
@@ -250,12 +264,50 @@ function labelsFromYou() {
   return page.state.fb === "preference" && page.state.labels !== "ai";
 }
 
-/** Enables the controls once the page has started; the label source only means something in preference mode. */
+/**
+ * Why a control does nothing with the current settings, or null. Such a control is disabled
+ * and says why (beside it and on hover), instead of taking a value that changes nothing.
+ */
+function idleReason(key) {
+  const s = page.state;
+  const none = "No feedback: choose a feedback mode first.";
+  const labeler = "Only preference feedback asks a labeler.";
+  switch (key) {
+    case "lambda":
+    case "sched":
+      return s.fb === "none" ? none : null;
+    case "floor":
+      if (s.fb === "none") return none;
+      return s.sched === "linear" ? null : "Only a linear schedule decays to a floor.";
+    case "teacher":
+      return s.fb === "none" && !s.ov ? "No feedback asks a teacher: choose a feedback mode, or show the teacher." : null;
+    case "labels":
+    case "freeze":
+    case "mistake":
+    case "beta":
+      return s.fb === "preference" ? null : labeler;
+    case "base":
+      return s.fb === "none" ? "No feedback: a baseline would be the same run, so none races." : null;
+    default:
+      return null;
+  }
+}
+
+/** Enables the controls once the page has started, each unless it does nothing now (see `idleReason`). */
 function enableControls() {
   if (!page.started) return;
-  for (const [key] of CONTROLS) ui[key].disabled = false;
-  ui.labels.disabled = page.state.fb !== "preference";
-  ui.freeze.disabled = page.state.fb !== "preference";
+  for (const [key] of CONTROLS) {
+    const input = ui[key];
+    const reason = idleReason(key);
+    input.disabled = reason !== null;
+    // A control's own help comes back once it does something again.
+    input.dataset.help ??= input.title;
+    input.title = reason ?? input.dataset.help;
+    const label = input.closest("label");
+    if (reason) label.dataset.reason = reason;
+    else delete label.dataset.reason;
+  }
+  ui.lesson.disabled = false;
   ui.labelsDownload.disabled = (page.session === null && page.inFlight === null) || !labelsFromYou();
   ui.labelsLoad.disabled = !labelsFromYou();
 }
@@ -277,14 +329,16 @@ function applyEmbed() {
   for (const node of document.querySelectorAll("[data-control]")) {
     node.hidden = embed && !shown.includes(node.dataset.control);
   }
+  if (embed) el("advanced").open = true;
 }
 
 // --- the rollout canvas --------------------------------------------------------------------
 
 function showEpisode(info) {
   const who = info.human ? "You" : info.agent ? "Agent" : "Random policy";
+  const sent = info.agent ? page.agentEpisodes.find((e) => e.number === info.episode) : null;
   const parts = [
-    `${who} · episode ${info.episode}`,
+    `${who} · episode ${info.episode}${sent ? ` (update ${sent.update})` : ""}`,
     `steps ${info.steps}`,
     `return ${info.episodeReturn.toFixed(2)}`,
   ];
@@ -507,6 +561,7 @@ function tick(now) {
     a.debt += ((now - a.last) / 1000) * page.state.speed;
     const steps = Math.min(Math.floor(a.debt), MAX_STEPS_PER_FRAME);
     a.debt = Math.min(a.debt - steps, 1);
+    skipAheadIfBehind(now);
     for (let i = 0; i < steps; i += 1) {
       const info = stepRollout();
       if (!info) break;
@@ -519,6 +574,14 @@ function tick(now) {
   }
   a.last = now;
   requestAnimationFrame(tick);
+}
+
+/** Skips the canvas to the newest agent episode once it has waited `FALL_BEHIND_MS`. */
+function skipAheadIfBehind(now) {
+  const newest = page.agentEpisodes.at(-1);
+  if (!newest || !page.viewer || page.human || now - newest.at < FALL_BEHIND_MS) return;
+  const info = page.viewer.info();
+  if (info.agent && info.episode !== newest.number) page.viewer.skipAhead();
 }
 
 function setPlaying(playing) {
@@ -685,6 +748,8 @@ function onWorkerMessage(m, backend) {
     if (r.episode && page.replays && page.viewer?.envId === page.state.env) {
       const e = r.episode;
       page.viewer.replay(e.seed, e.actions, e.number, e.episodeReturn);
+      page.agentEpisodes.push({ number: e.number, update: r.updates, at: performance.now() });
+      if (page.agentEpisodes.length > KEEP_AGENT_EPISODES) page.agentEpisodes.shift();
       page.labels?.addEpisode(e); // labelling panel: segments from the agent's episodes
       if (!page.playing) drawRollout();
     }
@@ -740,7 +805,9 @@ function buildConfig() {
 /** A new session's run request: the config, and the demonstrations its teacher learns from. */
 function newRunRequest(updates) {
   // With your labels, the baseline's race gains a third lane: the AI labeler's labels.
-  const request = { updates, config: buildConfig(), baseline: page.state.base, raceAi: page.state.base && labelsFromYou() };
+  // Without feedback a baseline would be the same run: none races.
+  const race = page.state.base && page.state.fb !== "none";
+  const request = { updates, config: buildConfig(), baseline: race, raceAi: race && labelsFromYou() };
   if (page.state.fb !== "none" && page.state.teacher === "demo") {
     if (!page.viewer || page.viewer.demoEpisodes() === 0) {
       throw new Error("the teacher learned from your demonstrations needs demonstrations: play the environment yourself or load a file first");
@@ -894,6 +961,7 @@ async function discardSession(text) {
   // The canvas goes back to the random policy at once, and ignores agent episodes that the
   // ending run still sends.
   page.replays = false;
+  page.agentEpisodes = [];
   page.viewer?.reset(page.anim.viewerSeed);
   page.labels?.forgetAgent();
   if (page.human) setHuman(false);
@@ -934,14 +1002,8 @@ async function onPreset() {
   const preset = PRESETS.find((p) => p.id === ui.preset.value);
   if (!preset) return;
   const envChanged = preset.set.env !== page.state.env;
-  if (preset.lesson) {
-    // A lesson sets every setting its config has; the view settings stay.
-    const { state } = stateFromConfig(lessonConfig(preset.lesson), page.state, lists());
-    page.state = { ...state, lesson: preset.lesson };
-  } else {
-    // The preset's teacher, or the env's default when it names none.
-    Object.assign(page.state, { teacher: "", lesson: "" }, preset.set);
-  }
+  // The preset's teacher, or the env's default when it names none.
+  Object.assign(page.state, { teacher: "", lesson: "" }, preset.set);
   showState();
   writeHash();
   if (envChanged) makeViewer();
@@ -950,6 +1012,28 @@ async function onPreset() {
     drawRollout();
   }
   await discardSession("Preset loaded: press Play to train.");
+}
+
+/** Opens lesson `id`: every setting its config has (the view settings stay), and its text. */
+function applyLesson(id) {
+  const { state } = stateFromConfig(lessonConfig(id), page.state, lists());
+  // A lesson races its baseline: that is what it shows.
+  page.state = { ...state, lesson: id, base: true };
+}
+
+async function onLesson() {
+  const id = ui.lesson.value;
+  const envBefore = page.state.env;
+  if (id === "") page.state.lesson = "";
+  else applyLesson(id);
+  showState();
+  writeHash();
+  if (page.state.env !== envBefore) makeViewer();
+  else {
+    applyOverlay();
+    drawRollout();
+  }
+  await discardSession(id === "" ? "The lesson is left: its settings stay, yours to change." : "Lesson loaded: press Play to train.");
 }
 
 function play() {
@@ -1192,13 +1276,20 @@ async function start(bindings) {
   for (const mode of bindings.Viewer.feedbackModes()) option(ui.fb, mode, mode);
   option(ui.preset, "custom", "custom");
   for (const p of PRESETS) {
-    if (p.lesson) p.set = { env: lessonConfig(p.lesson)?.env_id };
     if (page.envIds.includes(p.set.env)) option(ui.preset, p.id, p.label);
+  }
+  // One line per lesson: its title (static/presets/lessons/).
+  option(ui.lesson, "", "none: your own settings");
+  for (const id of bindings.Viewer.lessons()) {
+    const lesson = lessonConfig(id);
+    if (page.envIds.includes(lesson.env_id)) option(ui.lesson, id, lesson.title ?? id);
   }
 
   const { state, notes } = parseHash(location.hash, lists());
   page.state = state;
   page.hashNotes = notes;
+  // A visit without a link opens on a lesson; any link keeps what it says.
+  if (location.hash === "" || location.hash === "#") applyLesson(LANDING_LESSON);
   renderNotice();
   showState();
   applyEmbed();
@@ -1210,6 +1301,7 @@ async function start(bindings) {
     ui[key].addEventListener(event, () => onControl(key, kind));
   }
   ui.preset.addEventListener("change", onPreset);
+  ui.lesson.addEventListener("change", onLesson);
   ui.play.addEventListener("click", play);
   ui.pause.addEventListener("click", pause);
   ui.step.addEventListener("click", step);

@@ -167,7 +167,7 @@ test("a person plays DoorKey by keyboard, the episode becomes a demonstration ke
 });
 
 test("every environment can be played with its keys", async () => {
-  const page = await openTab(site, "");
+  const page = await openTab(site, "#v=1");
   const ids = await page.$$eval(`${byId("env-select")} option`, (os) => os.map((o) => o.value));
   for (const id of ids) {
     await page.selectOption(byId("env-select"), id);

@@ -66,7 +66,7 @@ async function answer(page, choice) {
 
 test("the panel draws two segments, counts answers and agrees with itself", async () => {
   const errors = site.consoleErrors.length + site.pageErrors.length;
-  const page = await open();
+  const page = await open("#v=1");
   assert.equal(await notice(page), null);
   await page.locator(byId("labeling-panel")).scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelector('[data-testid="labeling-panel"]').dataset.state === "asking");

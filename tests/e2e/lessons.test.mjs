@@ -1,11 +1,16 @@
-// Lessons on the page, in headless Chromium: a lesson chosen from the preset list loads its
-// whole config (knobs the page has no control for included), shows its text, and lives in the
-// link as `lesson=`; the reward-hacking lesson's model freezes after its 50 labels and the page
-// says so. A link naming another env's lesson, or none that exists, says what it ignored.
+// Lessons on the page, in headless Chromium: a visit without a link opens on the landing
+// lesson, where Play shows the run with feedback ahead of the baseline within a budget of env
+// steps; a lesson chosen from the lesson list loads its whole config (knobs the page has no
+// control for included), shows its text, and lives in the link and the embed code as
+// `lesson=`; the reward-hacking lesson's model freezes after its 50 labels and the page says
+// so. A link naming another env's lesson, or none that exists, says what it ignored. Controls
+// that do nothing in the current mode are disabled and say why; without feedback no baseline
+// races.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { byId, notice, openSite, openTab } from "./harness.mjs";
+import path from "node:path";
+import { artifacts, byId, notice, openSite, openTab, stepOnce } from "./harness.mjs";
 
 let site;
 
@@ -32,7 +37,7 @@ async function step(page) {
 test("the reward-hacking lesson loads from the preset list, says what it teaches, and freezes its model", { timeout: 3 * 60_000 }, async () => {
   const page = await openTab(site, "#v=1&env=Grid-Empty-8x8-v0&backend=cpu&base=0");
   assert.equal(await page.isVisible(byId("lesson-text")), false, "no lesson, no lesson text");
-  await page.selectOption(byId("preset-select"), "empty-reward-hacking");
+  await page.selectOption(byId("lesson-select"), "empty-reward-hacking");
   assert.match(await hashOf(page), /&fb=preference&/);
   assert.match(await hashOf(page), /&freeze=50&/);
   assert.match(await hashOf(page), /&lesson=empty-reward-hacking/);
@@ -57,13 +62,79 @@ test("the reward-hacking lesson loads from the preset list, says what it teaches
   const hash = await hashOf(page);
   const other = await openTab(site, hash);
   assert.equal(await notice(other), null);
-  assert.equal(await other.inputValue(byId("preset-select")), "empty-reward-hacking");
+  assert.equal(await other.inputValue(byId("lesson-select")), "empty-reward-hacking");
   assert.equal(await other.isVisible(byId("lesson-text")), true);
   // Another env leaves the lesson.
   await other.selectOption(byId("env-select"), "CartPole-v1");
   assert.doesNotMatch(await hashOf(other), /lesson=/);
   assert.equal(await other.isVisible(byId("lesson-text")), false);
   await other.close();
+  await page.close();
+});
+
+test("a visit without a link opens on a lesson where feedback visibly beats the baseline", { timeout: 3 * 60_000 }, async () => {
+  const page = await openTab(site, "");
+  assert.equal(await page.inputValue(byId("lesson-select")), "mountaincar-direct");
+  assert.equal(await page.inputValue(byId("env-select")), "MountainCar-v0");
+  assert.equal(await page.isVisible(byId("lesson-text")), true);
+  assert.match(await text(page, "lesson-text"), /Try lambda 0/);
+  assert.equal(await page.isChecked(byId("baseline-toggle")), true);
+  await page.screenshot({ path: path.join(artifacts, "landing.png") });
+  // A budget of env steps, not of time: by 32k steps the run with the teacher's reward has
+  // climbed out, the baseline (the env's sparse reward alone) has not.
+  await page.click(byId("play"));
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="stat-env-steps"]').textContent) >= 32_768, null, { timeout: 2 * 60_000, polling: 100 });
+  await page.click(byId("pause"));
+  await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "paused");
+  const run = Number(await text(page, "stat-mean-return"));
+  const baseline = Number(await text(page, "stat-baseline-mean-return"));
+  assert.ok(run >= baseline + 30, `run ${run} against baseline ${baseline}`);
+  assert.equal(baseline, -200, "the baseline never reached the flag");
+  assert.equal(await notice(page), null);
+
+  // The embed code carries the lesson; embedded at phone width it still trains.
+  await page.click(byId("embed-code"));
+  const snippet = await page.inputValue(byId("copy-text"));
+  const src = snippet.match(/src="([^"]+)"/)[1].replaceAll("&amp;", "&");
+  assert.match(src, /&lesson=mountaincar-direct/);
+  await page.close();
+  const embed = await openTab(site, new URL(src).hash);
+  await embed.setViewportSize({ width: 360, height: 640 });
+  assert.equal(await embed.isVisible(byId("lesson-select")), false, "the lesson list shows in the embed");
+  assert.equal(await embed.isVisible(byId("lesson-text")), true);
+  assert.equal(await embed.isVisible(byId("play")), true);
+  const width = await embed.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `the embed is ${width}px wide at 360px`);
+  await embed.screenshot({ path: path.join(artifacts, "embed-lesson.png"), fullPage: true });
+  await embed.close();
+});
+
+test("controls that do nothing say why; without feedback no baseline races", async () => {
+  const page = await openTab(site, "#v=1&env=CartPole-v1&backend=cpu&base=1&seed=2");
+  const reason = (id) => page.$eval(byId(id), (e) => (e.disabled ? e.closest("label").dataset.reason ?? "" : null));
+  assert.match(await reason("lambda"), /^No feedback/);
+  assert.match(await reason("schedule-select"), /^No feedback/);
+  assert.match(await reason("baseline-toggle"), /a baseline would be the same run/);
+  assert.match(await reason("mistake"), /^Only preference feedback/);
+  assert.match(await reason("labels-from"), /^Only preference feedback/);
+  assert.equal(await page.getAttribute(byId("lambda"), "title"), await reason("lambda"), "the reason shows on hover too");
+  // One update without feedback: no baseline moved.
+  await stepOnce(page);
+  assert.equal(await page.getAttribute(byId("stat-baseline-mean-return"), "data-env-steps"), null);
+
+  // Shaping: lambda and the baseline mean something now; the floor only with a linear schedule.
+  await page.selectOption(byId("feedback-select"), "shaping");
+  assert.equal(await reason("lambda"), null);
+  assert.equal(await reason("baseline-toggle"), null);
+  assert.match(await reason("floor"), /linear schedule/);
+  await page.selectOption(byId("schedule-select"), "linear");
+  assert.equal(await reason("floor"), null);
+  await stepOnce(page);
+  assert.equal(
+    await page.getAttribute(byId("stat-baseline-mean-return"), "data-env-steps"),
+    await text(page, "stat-env-steps"),
+    "the baseline races with feedback",
+  );
   await page.close();
 });
 

@@ -25,7 +25,7 @@ const TEST_IDS = [
   "pause", "step", "reset", "share", "embed-code", "backend-badge", "notice", "rollout-canvas",
   "chart", "stat-episodes", "stat-env-steps", "stat-mean-return", "stat-baseline-mean-return",
   "stat-labels", "labels-from", "label-queue", "stat-labels-you", "freeze-after", "lesson-text",
-  "race-table", "held-out-accuracy", "legend-ai-race",
+  "race-table", "held-out-accuracy", "legend-ai-race", "lesson-select", "advanced",
 ];
 
 const open = (hash = "") => openTab(site, hash);
@@ -58,7 +58,13 @@ test("the page has every test id, a strict CSP, no inline script, and loads smal
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
   assert.equal(await page.locator("script:not([src])").count(), 0, "an inline script");
   assert.equal(await notice(page), null);
-  assert.equal(await hashOf(page), "#v=1&env=CartPole-v1&fb=none&teacher=&lambda=0.5&sched=constant&floor=0&mistake=0&beta=0&labels=ai&seed=1&speed=30&backend=auto&base=1&ov=0");
+  // A visit without a link opens on the landing lesson, which the link then names.
+  const landing = await hashOf(page);
+  assert.match(landing, /^#v=1&env=MountainCar-v0&fb=direct&teacher=energy&lambda=0\.5&/);
+  assert.match(landing, /&lesson=mountaincar-direct&/);
+  assert.match(landing, /&seed=1&.*&base=1&/);
+  assert.equal(await page.inputValue(byId("lesson-select")), "mountaincar-direct");
+  assert.match(await page.textContent(byId("lesson-text")), /^Watch the run's curve climb/);
   assert.ok(await inked(page, "rollout-canvas") > 0.005, "the rollout canvas is blank");
 
   // Nothing of the trainer loads before training; what did load is the first frame's cost.
@@ -89,7 +95,7 @@ test("the page has every test id, a strict CSP, no inline script, and loads smal
 });
 
 test("moving the lambda slider updates the hash", async () => {
-  const page = await open();
+  const page = await open("#v=1&fb=shaping");
   await page.focus(byId("lambda"));
   await page.keyboard.press("ArrowRight");
   assert.equal(await page.inputValue(byId("lambda")), "0.55");
@@ -99,7 +105,8 @@ test("moving the lambda slider updates the hash", async () => {
 });
 
 test("a shared link opened in a fresh page restores every setting", async () => {
-  const page = await open();
+  const page = await open("#v=1");
+  await page.click(`${byId("advanced")} > summary`);
   await page.selectOption(byId("env-select"), "Grid-DoorKey-8x8-v0");
   await page.selectOption(byId("feedback-select"), "preference");
   await page.$eval(byId("lambda"), (e) => {
@@ -224,8 +231,11 @@ test("keyboard: s steps training, space plays and pauses, r resets; the chart dr
   await page.keyboard.press("s");
   await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "paused");
   assert.equal(await page.textContent(byId("stat-updates")), "1");
-  // The canvas now replays the agent's latest finished episode instead of the random policy.
-  assert.match(await page.textContent(byId("status")), /^Agent · episode \d+ · steps 0 /);
+  // The canvas now replays the agent's latest finished episode (of any env: the newest there
+  // is) instead of the random policy, and says which update it came from.
+  const shown = (await page.textContent(byId("status"))).match(/^Agent · episode (\d+) \(update 1\) · steps 0 /);
+  assert.ok(shown, await page.textContent(byId("status")));
+  assert.equal(shown[1], await page.textContent(byId("stat-episodes")));
   await page.keyboard.press(" ");
   assert.equal(await page.isEnabled(byId("pause")), true);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="stat-updates"]').textContent) >= 12);

@@ -36,10 +36,17 @@ pub struct ExperimentConfig {
     /// its lesson tuned (the page reads presets as JSON) while training plain PPO.
     #[serde(default, skip_serializing_if = "FeedbackConfig::is_default")]
     pub feedback: FeedbackConfig,
-    /// Free text: where the numbers come from.
+    /// A lesson's title: one line, at most [`MAX_TITLE_CHARS`] characters, naming what it
+    /// shows (the page's lesson list reads it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Free text: what to watch and try, and where the numbers come from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
+
+/// The longest lesson title, in characters.
+pub const MAX_TITLE_CHARS: usize = 120;
 
 /// The longest run, in env steps: 10^12 is far beyond any run this tool can finish, and
 /// keeps step counts and their sums well inside `u64`.
@@ -225,6 +232,15 @@ impl ExperimentConfig {
         if self.env_id.is_empty() {
             return bad("env_id is empty".into());
         }
+        if let Some(title) = &self.title
+            && (title.chars().count() > MAX_TITLE_CHARS || title.contains('\n'))
+        {
+            return bad(format!(
+                "title must be one line of at most {MAX_TITLE_CHARS} characters, got {} \
+                 characters",
+                title.chars().count()
+            ));
+        }
         if !(1..=MAX_N_ENVS).contains(&self.n_envs) {
             return bad(format!(
                 "n_envs must be 1 to {MAX_N_ENVS}, got {}",
@@ -310,6 +326,9 @@ mod tests {
         for (name, text) in LESSONS {
             let c = ExperimentConfig::from_json(text).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(!c.feedback.is_none(), "{name} has no feedback");
+            // The page lists lessons by title and shows their notes.
+            assert!(c.title.as_deref().is_some_and(|t| !t.is_empty()), "{name}");
+            assert!(c.notes.as_deref().is_some_and(|n| n.len() > 40), "{name}");
             crate::env::make(&c.env_id).unwrap_or_else(|e| panic!("{name}: {e}"));
             crate::feedback::teacher::make(c.feedback.teacher.as_deref(), &c.env_id)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
