@@ -79,7 +79,6 @@ test("a visit without a link opens on a lesson where feedback visibly beats the 
   assert.equal(await page.isVisible(byId("lesson-text")), true);
   assert.match(await text(page, "lesson-text"), /Try lambda 0/);
   assert.equal(await page.isChecked(byId("baseline-toggle")), true);
-  await page.screenshot({ path: path.join(artifacts, "landing.png") });
   // A budget of env steps, not of time: by 32k steps the run with the teacher's reward has
   // climbed out, the baseline (the env's sparse reward alone) has not.
   await page.click(byId("play"));

@@ -94,6 +94,17 @@ test("the page has every test id, a strict CSP, no inline script, and loads smal
   await page.close();
 });
 
+test("at 1280x800 the lesson, the settings, Play, the canvas and the curves are in view without scrolling", async () => {
+  const page = await open("");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  for (const id of ["lesson-select", "lesson-text", "env-select", "feedback-select", "lambda", "play", "rollout-canvas", "chart", "stat-mean-return"]) {
+    const box = await page.locator(byId(id)).boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + box.height <= 800, `${id} spans ${box?.y}px to ${box && box.y + box.height}px`);
+  }
+  await page.screenshot({ path: path.join(artifacts, "landing.png") });
+  await page.close();
+});
+
 test("moving the lambda slider updates the hash", async () => {
   const page = await open("#v=1&fb=shaping");
   await page.focus(byId("lambda"));

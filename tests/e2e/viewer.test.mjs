@@ -78,7 +78,7 @@ test("every environment draws, and stepping changes the drawing", async () => {
     assert.ok(stats.colours >= 4, `${id}: only ${stats.colours} colours on the canvas`);
     assert.ok(stats.foreground > 0.005, `${id}: canvas is almost blank (${stats.foreground})`);
     // After an update the canvas may follow the agent's newest episode instead.
-    assert.match(await status(), /^(Random policy|Agent) · episode \d+ · steps \d+ · return -?\d+\.\d\d/, id);
+    assert.match(await status(), /^(Random policy · episode \d+|Agent · episode \d+ \(update \d+\)) · steps \d+ · return -?\d+\.\d\d/, id);
     assert.equal(await noticeShown(), null, id);
     const file = id.replace(/[^A-Za-z0-9._-]/g, "_");
     await page.locator(byId("rollout-canvas")).screenshot({
