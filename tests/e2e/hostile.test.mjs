@@ -63,6 +63,17 @@ async function pick(page, input, file) {
   return notice(page);
 }
 
+/** Picks a file named `name` one byte over 64 MiB (the demonstrations' and labels files' cap) in `input`; the notice. */
+async function pickOversize(page, input, name) {
+  const big = path.join(artifacts, name);
+  await fs.writeFile(big, Buffer.alloc(64 * 2 ** 20 + 1, 0x20));
+  try {
+    return await pick(page, input, big);
+  } finally {
+    await fs.rm(big);
+  }
+}
+
 /** The run is where it was, and steps on from there. */
 async function keptAt(page, steps, updates) {
   assert.equal(await text(page, "stat-env-steps"), steps);
@@ -98,16 +109,10 @@ test("hostile run files and oversize files are refused with the reason, and the 
   await keptAt(page, steps2, 2);
 
   // Over the demonstrations cap (64 MiB): refused before it is read.
-  const big = path.join(artifacts, "too-large-demos.json");
-  await fs.writeFile(big, Buffer.alloc(64 * 2 ** 20 + 1, 0x20));
-  try {
-    assert.equal(
-      await pick(page, "demos-file", big),
-      "Could not load too-large-demos.json: too-large-demos.json is 64 MiB, larger than the 64 MiB a demonstrations file may be.",
-    );
-  } finally {
-    await fs.rm(big);
-  }
+  assert.equal(
+    await pickOversize(page, "demos-file", "too-large-demos.json"),
+    "Could not load too-large-demos.json: too-large-demos.json is 64 MiB, larger than the 64 MiB a demonstrations file may be.",
+  );
   const steps3 = await text(page, "stat-env-steps");
   await keptAt(page, steps3, 3);
   await page.close();
@@ -123,16 +128,10 @@ test("a hostile or oversize labels file is refused with the reason, and the pref
   assert.match(await pick(page, "labels-file", json({ name: "junk.json", text: "{\"format\": " })), /^Could not add junk\.json: labels file is not valid/);
   const otherEnv = JSON.stringify({ format: "rlaif-labels", version: 1, env_id: "CartPole-v1", labels: [] });
   assert.match(await pick(page, "labels-file", json({ name: "other.json", text: otherEnv })), /^Could not add other\.json: .*CartPole-v1/);
-  const big = path.join(artifacts, "too-large-labels.json");
-  await fs.writeFile(big, Buffer.alloc(64 * 2 ** 20 + 1, 0x20));
-  try {
-    assert.equal(
-      await pick(page, "labels-file", big),
-      "Could not add too-large-labels.json: too-large-labels.json is 64 MiB, larger than the 64 MiB a labels file may be.",
-    );
-  } finally {
-    await fs.rm(big);
-  }
+  assert.equal(
+    await pickOversize(page, "labels-file", "too-large-labels.json"),
+    "Could not add too-large-labels.json: too-large-labels.json is 64 MiB, larger than the 64 MiB a labels file may be.",
+  );
   assert.equal(await text(page, "stat-labels"), labels);
   await keptAt(page, steps, 1);
   await page.close();
