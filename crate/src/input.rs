@@ -69,11 +69,7 @@ pub fn read_file(path: &str, max: u64) -> Result<Vec<u8>, InputError> {
 
 /// [`read_capped_text`] of the file at `path`.
 pub fn read_text_file(path: &str, max: u64) -> Result<String, InputError> {
-    let file = std::fs::File::open(path).map_err(|source| InputError::Io {
-        what: path.into(),
-        source,
-    })?;
-    read_capped_text(file, max, path)
+    String::from_utf8(read_file(path, max)?).map_err(|_| InputError::NotText { what: path.into() })
 }
 
 #[cfg(test)]

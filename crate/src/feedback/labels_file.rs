@@ -65,13 +65,13 @@ impl LabelsFile {
 
     /// Reads a file from `reader`, at most [`MAX_LABELS_FILE_BYTES`], and checks it.
     pub fn read(reader: impl Read) -> Result<Self, LabelsFileError> {
-        let mut bytes = Vec::new();
-        reader
-            .take(MAX_LABELS_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > MAX_LABELS_FILE_BYTES {
-            return Err(LabelsFileError::TooLarge);
-        }
+        use crate::input::{InputError, read_capped};
+        let bytes =
+            read_capped(reader, MAX_LABELS_FILE_BYTES, "labels file").map_err(|e| match e {
+                InputError::Io { source, .. } => LabelsFileError::Io(source),
+                InputError::TooLarge { .. } => LabelsFileError::TooLarge,
+                other => LabelsFileError::Invalid(other.to_string()),
+            })?;
         Self::parse(&bytes)
     }
 
