@@ -7,7 +7,7 @@ use crate::rollout::{EpisodeInfo, Rollout, TeacherReadout};
 use js_sys::{Object, Reflect};
 use rlaif::env::registry;
 use rlaif::experiment::config::LESSONS;
-use rlaif::experiment::{EpisodeRecording, ExperimentConfig};
+use rlaif::experiment::{EpisodeRecording, ExperimentConfig, Settings};
 use rlaif::feedback::demos::Demos;
 use rlaif::feedback::{FeedbackMode, teacher};
 use wasm_bindgen::prelude::*;
@@ -73,6 +73,27 @@ impl Viewer {
     pub fn lesson(id: &str) -> Result<String, JsError> {
         ExperimentConfig::lesson(id)
             .map(|c| c.to_json())
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The config a run starts from: `base` (`ExperimentConfig` JSON, a preset or a lesson)
+    /// with `settings` (`Settings` JSON: the page's controls) on top, validated. An error
+    /// names the setting and its range.
+    #[wasm_bindgen(js_name = configWith)]
+    pub fn config_with(base: &str, settings: &str) -> Result<String, JsError> {
+        let base = ExperimentConfig::from_json(base).map_err(|e| JsError::new(&e.to_string()))?;
+        Settings::from_json(settings)
+            .and_then(|s| s.applied_to(&base))
+            .map(|c| c.to_json())
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Every setting of `config` (`ExperimentConfig` JSON) as `Settings` JSON: what the
+    /// controls show when a lesson opens or a run is imported.
+    #[wasm_bindgen(js_name = settingsOf)]
+    pub fn settings_of(config: &str) -> Result<String, JsError> {
+        ExperimentConfig::from_json(config)
+            .map(|c| Settings::of(&c).to_json())
             .map_err(|e| JsError::new(&e.to_string()))
     }
 

@@ -8,10 +8,12 @@ pub mod metrics;
 pub mod recording;
 mod rollout_episodes;
 mod run_state;
+pub mod settings;
 pub mod trainer;
 
 pub use checkpoint::CheckpointError;
 pub use config::{ConfigError, ExperimentConfig};
 pub use metrics::{CsvWriter, EpisodeMetrics, FeedbackStats, Metric, UpdateMetrics};
 pub use recording::EpisodeRecording;
+pub use settings::Settings;
 pub use trainer::{SliceReport, TrainError, Trainer};

@@ -1,12 +1,13 @@
 //! The AI-feedback flags shared by `train` and `sweep`; each overrides the preset's value.
 
 use clap::Args;
+use rlaif::experiment::settings::{LabelerSettings, PreferenceSettings, Schedule, Settings};
 use rlaif::experiment::{ExperimentConfig, Trainer};
+use rlaif::feedback::FeedbackMode;
 use rlaif::feedback::config::{
     LabelSource, QuerySchedule, QuerySelection, RewardModelKind, RewardSign,
 };
 use rlaif::feedback::simulated_person::{SimulatedPerson, parse_person};
-use rlaif::feedback::{FeedbackConfig, FeedbackMode, LambdaSchedule};
 
 #[derive(Args, Clone, Debug, Default)]
 pub struct FeedbackArgs {
@@ -18,7 +19,8 @@ pub struct FeedbackArgs {
     /// teacher), or demo:FILE (learned from demonstrations); default: the env's own.
     #[arg(long)]
     pub teacher: Option<String>,
-    /// constant, or linear:FLOOR:STEPS (decays lambda to FLOOR over STEPS env steps).
+    /// constant, linear:FLOOR (decays lambda to FLOOR over the run) or linear:FLOOR:STEPS
+    /// (over STEPS env steps).
     #[arg(long)]
     pub lambda_schedule: Option<String>,
     /// Preference mode: who answers the queries: ai (the AI labeler), you (a person; here
@@ -83,7 +85,8 @@ pub struct FeedbackArgs {
     /// Preference mode: the reward model's learning rate.
     #[arg(long)]
     pub reward_lr: Option<f64>,
-    /// Labeler rationality: sample labels with P = sigmoid(beta * (R_a - R_b)).
+    /// Labeler rationality: sample labels with P = sigmoid(beta * (R_a - R_b)); 0 is a
+    /// rational labeler (always the better segment).
     #[arg(long)]
     pub labeler_beta: Option<f64>,
     /// Labeler mistake rate in [0, 1]: flip this share of labels.
@@ -124,91 +127,74 @@ impl FeedbackArgs {
         SimulatedPerson::new(&config.env_id, knobs, seed).map(Some)
     }
 
-    /// Writes the given flags into `config`; the result is validated by the caller.
-    pub fn apply(&self, config: &mut FeedbackConfig) -> Result<(), String> {
-        if let Some(m) = &self.feedback {
-            config.mode = FeedbackMode::parse(m)?;
-        }
-        if let Some(t) = &self.teacher {
-            config.teacher = Some(t.clone());
-        }
-        if let Some(s) = &self.lambda_schedule {
-            config.schedule = LambdaSchedule::parse(s)?;
-        }
-        let p = &mut config.preference;
-        if let Some(x) = &self.labels_from {
-            p.label_source = LabelSource::parse(x)?;
-        }
-        if let Some(x) = self.label_budget {
-            p.label_budget = x;
-        }
-        if let Some(x) = self.segment_len {
-            p.segment_len = x;
-        }
-        if let Some(x) = self.labels_per_update {
-            p.labels_per_update = x;
-        }
-        if let Some(q) = &self.query_schedule {
-            p.query_schedule = match q.as_str() {
-                "uniform" => QuerySchedule::Uniform,
-                "decaying" => QuerySchedule::Decaying,
-                other => {
-                    return Err(format!(
-                        "unknown query schedule {other:?}: expected uniform or decaying"
-                    ));
-                }
-            };
-        }
-        if let Some(q) = &self.query_selection {
-            p.query_selection = QuerySelection::parse(q)?;
-        }
-        if let Some(x) = self.ensemble {
-            p.ensemble = x;
-        }
-        if let Some(s) = &self.reward_sign {
-            p.reward_sign = RewardSign::parse(s)?;
-        }
-        if let Some(k) = &self.reward_model {
-            p.reward_model = RewardModelKind::parse(k)?;
-        }
-        if let Some(x) = self.initial_labels {
-            p.initial_labels = Some(x);
-        }
-        if let Some(x) = self.min_gradient_steps {
-            p.min_gradient_steps = x;
-        }
-        if let Some(x) = self.label_noise {
-            p.label_noise = x;
-        }
-        if let Some(x) = self.smoothness {
-            p.smoothness = x;
-        }
-        if let Some(x) = self.reward_epochs {
-            p.epochs = x;
-        }
-        if let Some(Freeze(x)) = self.freeze_after {
-            p.freeze_after = x;
-        }
-        if let Some(x) = self.reward_lr {
-            p.learning_rate = x;
-        }
-        let l = &mut config.labeler;
-        if let Some(x) = self.labeler_beta {
-            l.beta = Some(x);
-        }
-        if let Some(x) = self.labeler_mistake {
-            l.mistake = x;
-        }
-        if let Some(x) = self.labeler_gamma {
-            l.gamma = x;
-        }
-        if let Some(x) = self.labeler_skip {
-            l.skip = Some(x);
-        }
-        if let Some(x) = self.labeler_equal {
-            l.equal = x;
-        }
-        config.validate()
+    /// The given flags as settings over the preset (the schema the page's controls use too).
+    pub fn settings(&self) -> Result<Settings, String> {
+        let query_schedule = match self.query_schedule.as_deref() {
+            None => None,
+            Some("uniform") => Some(QuerySchedule::Uniform),
+            Some("decaying") => Some(QuerySchedule::Decaying),
+            Some(other) => {
+                return Err(format!(
+                    "unknown query schedule {other:?}: expected uniform or decaying"
+                ));
+            }
+        };
+        Ok(Settings {
+            feedback: self
+                .feedback
+                .as_deref()
+                .map(FeedbackMode::parse)
+                .transpose()?,
+            teacher: self.teacher.clone(),
+            schedule: self
+                .lambda_schedule
+                .as_deref()
+                .map(Schedule::parse)
+                .transpose()?,
+            labeler: LabelerSettings {
+                beta: self.labeler_beta,
+                mistake: self.labeler_mistake,
+                gamma: self.labeler_gamma,
+                skip: self.labeler_skip,
+                equal: self.labeler_equal,
+            },
+            preference: PreferenceSettings {
+                label_source: self
+                    .labels_from
+                    .as_deref()
+                    .map(LabelSource::parse)
+                    .transpose()?,
+                label_budget: self.label_budget,
+                segment_len: self.segment_len,
+                labels_per_update: self.labels_per_update,
+                query_schedule,
+                query_selection: self
+                    .query_selection
+                    .as_deref()
+                    .map(QuerySelection::parse)
+                    .transpose()?,
+                ensemble: self.ensemble,
+                reward_sign: self
+                    .reward_sign
+                    .as_deref()
+                    .map(RewardSign::parse)
+                    .transpose()?,
+                reward_model: self
+                    .reward_model
+                    .as_deref()
+                    .map(RewardModelKind::parse)
+                    .transpose()?,
+                initial_labels: self.initial_labels,
+                min_gradient_steps: self.min_gradient_steps,
+                label_noise: self.label_noise,
+                smoothness: self.smoothness,
+                epochs: self.reward_epochs,
+                // 0 is "never" in the settings.
+                freeze_after: self.freeze_after.map(|Freeze(n)| n.unwrap_or(0)),
+                learning_rate: self.reward_lr,
+            },
+            ..Settings::default()
+        })
     }
 }
 

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
 use rlaif::backend::DEFAULT_CPU;
 use rlaif::experiment::trainer::MEAN_WINDOW;
-use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric};
+use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Settings};
 use rlaif::feedback::FeedbackMode;
 use rlaif::feedback::simulated_person::SimulatedPerson;
 use std::io::{IsTerminal, Write};
@@ -64,15 +64,14 @@ struct RunResult {
 
 pub fn run(args: &SweepArgs) -> Result<(), String> {
     let source = ConfigSource::from_flags(args.preset.as_deref(), args.lesson.as_deref());
-    let mut base = config_from_flags(&args.env, source, &args.feedback)?;
+    let settings = Settings {
+        total_steps: args.steps,
+        n_envs: args.n_envs,
+        ..args.feedback.settings()?
+    };
+    let base = config_from_flags(&args.env, source, &settings)?;
     if base.feedback.mode == FeedbackMode::None {
         return Err("a sweep needs --feedback (direct, shaping, preference or advice)".into());
-    }
-    if let Some(s) = args.steps {
-        base.total_steps = s;
-    }
-    if let Some(n) = args.n_envs {
-        base.n_envs = n;
     }
     for &l in &args.lambda {
         if !(0.0..=1.0).contains(&l) {
@@ -82,7 +81,6 @@ pub fn run(args: &SweepArgs) -> Result<(), String> {
     if args.seeds.is_empty() {
         return Err("--seeds is empty".into());
     }
-    base.validate().map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let threshold = base

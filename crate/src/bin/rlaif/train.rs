@@ -6,7 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rlaif::backend::{self, BackendChoice};
 use rlaif::experiment::config::MAX_TOTAL_STEPS;
-use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Trainer};
+use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Settings, Trainer};
 use rlaif::feedback::labels_file::LabelsFile;
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
@@ -83,11 +83,12 @@ impl<'a> ConfigSource<'a> {
     }
 }
 
-/// The run's config: the preset (or `--preset FILE`, or `--lesson ID`), then the flags.
+/// The run's config: the preset (or `--preset FILE`, or `--lesson ID`), then the flags'
+/// settings, validated.
 pub fn config_from_flags(
     env: &str,
     source: ConfigSource,
-    feedback: &FeedbackArgs,
+    settings: &Settings,
 ) -> Result<ExperimentConfig, String> {
     let mut config = match source {
         ConfigSource::File(path) => {
@@ -107,8 +108,11 @@ pub fn config_from_flags(
         }
         ConfigSource::Preset => ExperimentConfig::preset(env).map_err(|e| e.to_string())?,
     };
-    config.env_id = env.to_string();
-    feedback.apply(&mut config.feedback)?;
+    let settings = Settings {
+        env_id: Some(env.to_string()),
+        ..settings.clone()
+    };
+    settings.apply(&mut config).map_err(|e| e.to_string())?;
     Ok(config)
 }
 
@@ -122,20 +126,14 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         ));
     }
     let source = ConfigSource::from_flags(args.preset.as_deref(), args.lesson.as_deref());
-    let mut config = config_from_flags(&args.env, source, &args.feedback)?;
-    if let Some(l) = args.lambda {
-        config.feedback.lambda = l;
-    }
-    if let Some(s) = args.steps {
-        config.total_steps = s;
-    }
-    if let Some(s) = args.seed {
-        config.seed = s;
-    }
-    if let Some(n) = args.n_envs {
-        config.n_envs = n;
-    }
-    config.validate().map_err(|e| e.to_string())?;
+    let settings = Settings {
+        lambda: args.lambda,
+        total_steps: args.steps,
+        seed: args.seed,
+        n_envs: args.n_envs,
+        ..args.feedback.settings()?
+    };
+    let config = config_from_flags(&args.env, source, &settings)?;
     rlaif::env::make(&config.env_id).map_err(|e| e.to_string())?;
 
     let start = Instant::now();
