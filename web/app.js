@@ -3,10 +3,11 @@
 // demonstrations), training in a worker (trainer.js) with a baseline racing it, and the
 // learning curves drawn by the wasm `Chart`. Text from the URL is only ever set as text.
 
-import { SCHEMA, defaults, experimentConfig, parseHash, readSetting, stateFromConfig, toHash } from "./state.js";
+import { SCHEMA, defaults, parseHash, readSetting, settingsOf, stateFromSettings, toHash } from "./state.js";
 import { TrainerClient, WorkerFailure, detectWebGpu } from "./trainer.js";
 import { fitCanvas } from "./canvas.js";
 import { LabelingPanel } from "./labeling.js"; // labelling panel
+import { PageMode } from "./page-mode.js";
 
 const MAX_STEPS_PER_FRAME = 8;
 // How long the last frame of a finished episode stays up while playing.
@@ -136,17 +137,14 @@ const page = {
   snapshot: null,
   /** The demonstrations text the session's teacher learned from (a `demo` teacher), if any. */
   sessionDemos: null,
-  /** Whether the canvas takes the session's agent episodes (off once the session is ending). */
-  replays: false,
+  /** What the page is doing (page-mode.js): idle, training, stepping, paused, human or importing. */
+  mode: new PageMode((to, from) => onModeChange(to, from)),
   client: null,
   // Training: the backend holding a session, the request in flight, and the last metrics.
   session: null,
   /** The backend of the request in flight (a new session's before its first request ends). */
   training: null,
   inFlight: null,
-  playing: false,
-  /** A person is playing the env with the keyboard. */
-  human: false,
   redrawPending: false,
   anim: { last: 0, debt: 0, holdUntil: 0, viewerSeed: 0 },
   /**
@@ -376,7 +374,8 @@ function makeViewer() {
     page.viewer = next;
     page.anim.viewerSeed = page.state.seed;
     page.viewer.reset(page.anim.viewerSeed);
-    setHuman(false);
+    // A new env (or seed) ends a person's play.
+    if (page.mode.is("human")) page.mode.go(page.session !== null ? "paused" : "idle");
     loadStoredDemos();
     applyOverlay();
   } catch (err) {
@@ -468,8 +467,7 @@ function showDemoCounts() {
   fillTeachers();
 }
 
-function setHuman(on) {
-  page.human = on;
+function showHuman(on) {
   ui.humanPlay.setAttribute("aria-pressed", String(on));
   ui.humanPlay.textContent = on ? "Stop playing" : "Play it yourself";
   ui.humanKeys.hidden = !on;
@@ -478,19 +476,23 @@ function setHuman(on) {
 
 /** Hands the canvas to the person at the keyboard, or back to the agent and random policy. */
 async function toggleHuman() {
-  if (!page.viewer) return;
-  if (page.human) {
-    setHuman(false);
-    page.viewer.reset(page.anim.viewerSeed);
-    if (page.session !== null) page.replays = true;
-    drawRollout();
+  if (!page.viewer || page.mode.is("importing")) return;
+  if (page.mode.is("human")) {
+    leaveHuman();
     return;
   }
-  if (page.playing) await pause();
-  page.replays = false;
+  if (page.mode.is("training")) await pause();
+  // A step still in flight ends on its own; its episode no longer replaces the person's.
   page.viewer.startHuman(page.state.seed);
-  setHuman(true);
+  page.mode.go("human");
   clearError();
+  drawRollout();
+}
+
+/** The person stops playing: the canvas goes back to the random policy and the kept run. */
+function leaveHuman() {
+  page.viewer.reset(page.anim.viewerSeed);
+  page.mode.go(page.session !== null || page.inFlight ? "paused" : "idle");
   drawRollout();
 }
 
@@ -555,7 +557,7 @@ async function clearDemos() {
 }
 
 function tick(now) {
-  if (!page.playing) return;
+  if (!page.mode.animates) return;
   const a = page.anim;
   if (now >= a.holdUntil) {
     a.debt += ((now - a.last) / 1000) * page.state.speed;
@@ -579,27 +581,33 @@ function tick(now) {
 /** Skips the canvas to the newest agent episode once it has waited `FALL_BEHIND_MS`. */
 function skipAheadIfBehind(now) {
   const newest = page.agentEpisodes.at(-1);
-  if (!newest || !page.viewer || page.human || now - newest.at < FALL_BEHIND_MS) return;
+  if (!newest || !page.viewer || page.mode.is("human") || now - newest.at < FALL_BEHIND_MS) return;
   const info = page.viewer.info();
   if (info.agent && info.episode !== newest.number) page.viewer.skipAhead();
 }
 
-function setPlaying(playing) {
-  const was = page.playing;
-  page.playing = playing;
-  if (playing && !was) {
+/** After every change of `page.mode`: the canvas's clock, the person's keys, the buttons. */
+function onModeChange(to, from) {
+  document.body.dataset.mode = to;
+  if (to === "training") {
     page.anim.last = performance.now();
     page.anim.debt = 0;
     requestAnimationFrame(tick);
   }
+  if (to === "human" || from === "human") showHuman(to === "human");
   updateButtons();
 }
 
+/** Where a run that stopped training leaves the page: paused with its run kept, or idle without. */
+function afterRun() {
+  if (page.mode.is("training", "stepping")) page.mode.go(page.session !== null ? "paused" : "idle");
+}
+
 function updateButtons() {
-  const ready = page.viewer !== null;
+  const ready = page.viewer !== null && !page.mode.is("importing");
   enableControls();
-  ui.play.disabled = !ready || page.playing;
-  ui.pause.disabled = !page.playing;
+  ui.play.disabled = !ready || page.mode.is("training");
+  ui.pause.disabled = !page.mode.is("training");
   ui.step.disabled = !ready || page.inFlight !== null;
   ui.reset.disabled = !ready;
   ui.exportAgent.disabled = page.session === null || page.inFlight !== null;
@@ -745,13 +753,13 @@ function onWorkerMessage(m, backend) {
     }
     page.charts.returns.extend(page.charts.series.run, r.curve);
     // The agent's latest episode replaces the random policy on the canvas.
-    if (r.episode && page.replays && page.viewer?.envId === page.state.env) {
+    if (r.episode && page.mode.replays && page.viewer?.envId === page.state.env) {
       const e = r.episode;
       page.viewer.replay(e.seed, e.actions, e.number, e.episodeReturn);
       page.agentEpisodes.push({ number: e.number, update: r.updates, at: performance.now() });
       if (page.agentEpisodes.length > KEEP_AGENT_EPISODES) page.agentEpisodes.shift();
       page.labels?.addEpisode(e); // labelling panel: segments from the agent's episodes
-      if (!page.playing) drawRollout();
+      if (!page.mode.animates) drawRollout();
     }
     // Feedback runs also report the AI return and, in preference mode, labels and accuracies.
     if (r.aiCurve?.length > 0) {
@@ -797,9 +805,26 @@ function setTrainStatus(state, text) {
 
 // --- training ------------------------------------------------------------------------------
 
-/** The `ExperimentConfig` JSON for the current settings: the env's preset, edited. */
+/** Settings the core refused: they do not make a valid run (the message says which and why). */
+class SettingsError extends Error {}
+
+/**
+ * The `ExperimentConfig` JSON for the current settings: the lesson's config or the env's
+ * preset, with the page's settings laid on by the core (one schema with the CLI's flags).
+ */
 function buildConfig() {
-  return JSON.stringify(experimentConfig(page.state, baseConfig(page.state), DEMO_TEACHER));
+  const s = page.state;
+  const base = s.lesson !== "" ? page.B.Viewer.lesson(s.lesson) : page.B.Viewer.preset(s.env);
+  try {
+    return page.B.Viewer.configWith(base, JSON.stringify(settingsOf(s, DEMO_TEACHER)));
+  } catch (err) {
+    throw new SettingsError(err?.message ?? String(err));
+  }
+}
+
+/** The page's settings for a run's config (JSON): a lesson's, or an imported run's. */
+function stateOfConfig(configJson) {
+  return stateFromSettings(JSON.parse(page.B.Viewer.settingsOf(configJson)), page.state, lists());
 }
 
 /** A new session's run request: the config, and the demonstrations its teacher learns from. */
@@ -846,7 +871,6 @@ async function train(updates) {
       backend = await chooseBackend();
       request = newRunRequest(updates);
       page.sessionDemos = request.demos ?? null;
-      page.replays = !page.human;
       resetStats();
       setTrainStatus(backend === "gpu" ? "compiling" : "starting", `Loading the ${backend === "gpu" ? "WebGPU" : "CPU"} trainer…`);
     }
@@ -869,12 +893,13 @@ async function train(updates) {
     page.session = backend;
     const text = { finished: "Done: the run reached its total steps.", paused: "Paused.", stepped: "Paused after a step." };
     setTrainStatus(reason === "finished" ? "done" : "paused", text[reason] ?? reason);
-    if (reason === "finished") setPlaying(false);
+    if (reason === "finished" || page.mode.is("stepping")) afterRun();
   } catch (err) {
     page.session = null;
-    setPlaying(false);
+    afterRun();
     setTrainStatus("error", "Training failed.");
-    const stage = err instanceof WorkerFailure && err.stage === "config" ? "The trainer rejected these settings" : "Training failed";
+    const refused = err instanceof SettingsError || (err instanceof WorkerFailure && err.stage === "config");
+    const stage = refused ? "These settings do not make a run" : "Training failed";
     showError(`${stage}: ${err?.message ?? err}`);
   } finally {
     page.training = null;
@@ -882,6 +907,8 @@ async function train(updates) {
     resolveDone();
     updateButtons();
   }
+  // Play pressed during a step: the run trains on once the step is in.
+  if (updates === 1 && page.mode.is("training") && page.session !== null) train(Infinity);
 }
 
 /** What failed, for the badge and the status line. */
@@ -960,14 +987,12 @@ async function stopTraining() {
 async function discardSession(text) {
   // The canvas goes back to the random policy at once, and ignores agent episodes that the
   // ending run still sends.
-  page.replays = false;
+  page.mode.go("idle");
   page.agentEpisodes = [];
   page.viewer?.reset(page.anim.viewerSeed);
   page.labels?.forgetAgent();
-  if (page.human) setHuman(false);
   page.anim.holdUntil = 0;
   drawRollout();
-  setPlaying(false);
   await stopTraining();
   await page.client.reset();
   // Queries the ending run sent meanwhile are forgotten too: they are never answered.
@@ -1016,7 +1041,7 @@ async function onPreset() {
 
 /** Opens lesson `id`: every setting its config has (the view settings stay), and its text. */
 function applyLesson(id) {
-  const { state } = stateFromConfig(lessonConfig(id), page.state, lists());
+  const { state } = stateOfConfig(page.B.Viewer.lesson(id));
   // A lesson races its baseline: that is what it shows.
   page.state = { ...state, lesson: id, base: true };
 }
@@ -1037,26 +1062,25 @@ async function onLesson() {
 }
 
 function play() {
-  if (page.playing) return;
+  if (page.mode.is("training", "importing")) return;
   clearError();
-  if (page.human) toggleHuman();
-  if (page.session !== null) page.replays = true;
-  setPlaying(true);
+  if (page.mode.is("human")) leaveHuman();
+  page.mode.go("training");
+  // During a step, training goes on when the step is in (see `train`).
   if (!page.inFlight) train(Infinity);
 }
 
 async function pause() {
   // A paused canvas stays as it is: the update still in flight may not swap in its episode.
-  page.replays = false;
-  setPlaying(false);
+  if (page.mode.is("training", "stepping")) page.mode.go("paused");
   page.client.pause();
 }
 
 function step() {
-  if (page.inFlight) return;
-  if (page.human) toggleHuman();
+  if (page.inFlight || page.mode.is("importing")) return;
+  if (page.mode.is("human")) leaveHuman();
   if (stepRollout()) drawRollout();
-  if (page.session !== null) page.replays = true;
+  page.mode.go("stepping");
   train(1);
 }
 
@@ -1131,18 +1155,35 @@ async function importAgent(file) {
     return;
   }
   await stopTraining();
+  page.mode.go("importing");
+  // A failed import leaves the run as it was, paused.
+  const failed = (text) => {
+    showError(text);
+    page.mode.go(page.session !== null ? "paused" : "idle");
+  };
   let m;
   try {
     m = await page.client.request("cpu", { type: "import", bytes }, "imported", [bytes.buffer]);
   } catch (err) {
     // The current session, if any, is untouched: the worker replaces it only on success, and
     // a worker that crashed gives the run back from its snapshot.
-    if (err instanceof WorkerFailure && err.stage === "crash" && page.session === "cpu") await afterCrash(err, "Import failed");
-    else showError(`Import failed: ${err?.message ?? err}`);
+    if (err instanceof WorkerFailure && err.stage === "crash" && page.session === "cpu") {
+      await afterCrash(err, "Import failed");
+      page.mode.go(page.session !== null ? "paused" : "idle");
+    } else {
+      failed(`Import failed: ${err?.message ?? err}`);
+    }
     return;
   }
   page.snapshot = null;
-  const { state, notes } = stateFromConfig(JSON.parse(m.config), page.state, lists());
+  let state, notes;
+  try {
+    ({ state, notes } = stateOfConfig(m.config));
+  } catch (err) {
+    page.session = "cpu";
+    failed(`Import failed: the run's config could not be read (${err?.message ?? err})`);
+    return;
+  }
   page.state = state;
   page.state.backend = "cpu";
   page.state.base = false;
@@ -1151,7 +1192,7 @@ async function importAgent(file) {
   makeViewer();
   resetStats();
   page.session = "cpu";
-  page.replays = true;
+  page.mode.go("paused");
   setBadge("cpu", "CPU — imported run");
   ui.stats.episodes.textContent = String(m.episodes);
   ui.stats.envSteps.textContent = String(m.envSteps);
@@ -1167,7 +1208,7 @@ async function importAgent(file) {
 
 /** Runs `fn` with the run paused (the worker answers file requests between runs), then plays on if it was playing. */
 async function withRunPaused(fn) {
-  const wasPlaying = page.playing;
+  const wasPlaying = page.mode.is("training");
   await stopTraining();
   try {
     return await fn();
@@ -1236,18 +1277,19 @@ function onKey(event) {
   if (target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) return;
   if (target instanceof HTMLInputElement && !["range", "checkbox"].includes(target.type)) return;
   // Queued pairs waiting for a label: the panel's keys answer them.
-  if (!page.human && !(target instanceof HTMLInputElement) && page.labels?.onKey(event)) {
+  const human = page.mode.is("human");
+  if (!human && !(target instanceof HTMLInputElement) && page.labels?.onKey(event)) {
     event.preventDefault();
     return;
   }
   // A person playing: the env's keys move it (a focused slider keeps its arrow keys).
-  if (page.human && !(target instanceof HTMLInputElement && target.type === "range") && humanKey(event)) {
+  if (human && !(target instanceof HTMLInputElement && target.type === "range") && humanKey(event)) {
     event.preventDefault();
     return;
   }
   if (event.key === " ") {
     event.preventDefault();
-    if (page.playing) pause();
+    if (page.mode.is("training")) pause();
     else if (page.viewer) play();
   } else if (event.key === "s" || event.key === "S") {
     step();
@@ -1350,7 +1392,8 @@ async function start(bindings) {
   fitCanvas(ui.canvas);
   makeViewer();
   resetStats();
-  setPlaying(false);
+  document.body.dataset.mode = page.mode.current;
+  updateButtons();
   // The badge says up front what training would use (nothing is loaded for it yet).
   chooseBackend().then(() => (ui.badge.dataset.ready = "1"));
 }

@@ -232,39 +232,41 @@ export function toHash(state) {
 }
 
 /**
- * The page settings for an imported run's `ExperimentConfig` (parsed JSON), keeping the
- * view settings (`speed`, `backend`, `embed`, `controls`) of `current`. Values go through the
+ * The page's settings for `settings`, the core's `Settings` of a run (parsed JSON, from
+ * `Viewer.settingsOf` of a lesson's or an imported run's config), keeping the view settings
+ * (`speed`, `backend`, `base`, `ov`, `embed`, `controls`) of `current`. Values go through the
  * same reading as a hash, so an out-of-range value is clamped with a note; settings the page
  * has no control for (other PPO hyperparameters, total steps) stay in the run only.
  * Returns `{ state, notes }` like `parseHash`.
  */
-export function stateFromConfig(config, current, lists = {}) {
-  const fb = config?.feedback ?? {};
-  const schedule = fb.schedule ?? {};
-  const mode = typeof fb.mode === "string" ? fb.mode : "none";
-  const settings = {
-    env: config?.env_id,
-    seed: config?.seed,
-    lr: config?.ppo?.learning_rate,
-    envs: config?.n_envs,
+export function stateFromSettings(settings, current, lists = {}) {
+  const mode = typeof settings?.feedback === "string" ? settings.feedback : "none";
+  const page = {
+    env: settings?.env_id,
+    seed: settings?.seed,
+    lr: settings?.learning_rate,
+    envs: settings?.n_envs,
     fb: mode,
   };
   if (mode !== "none") {
-    Object.assign(settings, {
-      teacher: fb.teacher ?? "",
-      lambda: fb.lambda,
+    const schedule = settings.schedule ?? {};
+    Object.assign(page, {
+      teacher: settings.teacher ?? "",
+      lambda: settings.lambda,
       sched: schedule.kind,
       floor: schedule.kind === "linear" ? schedule.floor : undefined,
-      mistake: fb.labeler?.mistake,
-      beta: fb.labeler?.beta ?? 0,
+      mistake: settings.labeler?.mistake,
+      beta: settings.labeler?.beta ?? 0,
     });
     if (mode === "preference") {
-      settings.labels = fb.preference?.label_source ?? "ai";
-      settings.freeze = fb.preference?.freeze_after ?? undefined;
+      page.labels = settings.preference?.label_source ?? "ai";
+      // 0 (never) is left unset: the run's base config decides, as for a link without it.
+      const freeze = settings.preference?.freeze_after;
+      page.freeze = freeze > 0 ? freeze : undefined;
     }
   }
   const parts = [`v=${VERSION}`];
-  for (const [key, value] of Object.entries(settings)) {
+  for (const [key, value] of Object.entries(page)) {
     if (value === undefined || value === null) continue;
     parts.push(`${key}=${encodeURIComponent(String(value))}`);
   }
@@ -276,37 +278,30 @@ export function stateFromConfig(config, current, lists = {}) {
 }
 
 /**
- * The `ExperimentConfig` (a plain object) for the page's `state`: the env's `preset` with the
- * page's settings on top. Feedback knobs the page has no control for (the preference mode's
- * reward model, segments and label budget, other labeler knobs) stay as the preset has them.
+ * The page's `state` as the core's `Settings` (crate/src/experiment/settings.rs), which
+ * `Viewer.configWith` lays onto the env's preset or the lesson. What the page leaves unset
+ * (no learning rate or envs typed in) and what it has no control for (the preference mode's
+ * reward model, segments and budget, other labeler knobs) are left out: the base's stay.
  * The teacher `demo` (the page's own demonstrations) becomes `demoTeacher`.
  */
-export function experimentConfig(state, preset, demoTeacher) {
-  const config = structuredClone(preset);
-  config.seed = state.seed;
-  if (state.lr !== null) config.ppo = { ...config.ppo, learning_rate: state.lr };
-  if (state.envs !== null) config.n_envs = state.envs;
-  if (state.fb === "none") {
-    delete config.feedback;
-    return config;
-  }
-  const kept = config.feedback ?? {};
-  const teacher = state.teacher === "" ? null : state.teacher === "demo" ? demoTeacher : state.teacher;
-  config.feedback = {
-    ...kept,
-    mode: state.fb,
-    teacher,
+export function settingsOf(state, demoTeacher) {
+  const settings = { seed: state.seed, feedback: state.fb };
+  if (state.lr !== null) settings.learning_rate = state.lr;
+  if (state.envs !== null) settings.n_envs = state.envs;
+  if (state.fb === "none") return settings;
+  Object.assign(settings, {
+    // "" is the env's own teacher.
+    teacher: state.teacher === "demo" ? demoTeacher : state.teacher,
     lambda: state.lambda,
-    schedule:
-      state.sched === "linear"
-        ? { kind: "linear", floor: state.floor, steps: config.total_steps }
-        : { kind: "constant" },
-    labeler: { ...kept.labeler, beta: state.beta > 0 ? state.beta : null, mistake: state.mistake },
-  };
+    // A linear decay lasts the run.
+    schedule: state.sched === "linear" ? { kind: "linear", floor: state.floor } : { kind: "constant" },
+    // Beta 0 is a rational labeler.
+    labeler: { beta: state.beta, mistake: state.mistake },
+  });
   if (state.fb === "preference") {
-    config.feedback.preference = { ...kept.preference, label_source: state.labels };
-    // 0 is "never"; unset keeps the preset's.
-    if (state.freeze !== null) config.feedback.preference.freeze_after = state.freeze > 0 ? state.freeze : null;
+    settings.preference = { label_source: state.labels };
+    // 0 is "never"; unset keeps the base's.
+    if (state.freeze !== null) settings.preference.freeze_after = state.freeze;
   }
-  return config;
+  return settings;
 }

@@ -13,4 +13,4 @@ export PATH="$root/web/node_modules/.bin:$PATH"
 trunk build --release
 cd tests/e2e
 npm ci --no-audit --no-fund
-DIST_DIR="$root/dist" node --test --test-concurrency=1 state.test.mjs hash-fuzz.test.mjs viewer.test.mjs page.test.mjs human.test.mjs labeling.test.mjs person.test.mjs lessons.test.mjs hostile.test.mjs train.test.mjs
+DIST_DIR="$root/dist" node --test --test-concurrency=1 state.test.mjs page-mode.test.mjs hash-fuzz.test.mjs viewer.test.mjs page.test.mjs human.test.mjs labeling.test.mjs person.test.mjs lessons.test.mjs hostile.test.mjs train.test.mjs

@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_HASH_LENGTH, defaults, experimentConfig, parseHash, readSetting, stateFromConfig, toHash } from "../../web/state.js";
+import { MAX_HASH_LENGTH, defaults, parseHash, readSetting, settingsOf, stateFromSettings, toHash } from "../../web/state.js";
 
 const lists = {
   envIds: ["CartPole-v1", "Grid-DoorKey-8x8-v0"],
@@ -134,18 +134,17 @@ test("a control's value is read with the same rules: clamped, or kept when unrea
   assert.equal(readSetting("nope", "1").value, undefined);
 });
 
-test("an imported run's config becomes the page's settings; view settings stay", () => {
+test("an imported run's settings become the page's settings; view settings stay", () => {
   const current = { ...defaults(), speed: 90, backend: "cpu" };
-  const config = {
-    env_id: "CartPole-v1", seed: 42, total_steps: 50000, n_envs: 8,
-    ppo: { learning_rate: 0.001 },
-    feedback: {
-      mode: "shaping", teacher: "lqr", lambda: 0.25,
-      schedule: { kind: "linear", floor: 0.1, steps: 50000 },
-      labeler: { beta: null, mistake: 0.2 },
-    },
+  // As `Viewer.settingsOf` gives them (crate/src/experiment/settings.rs).
+  const settings = {
+    env_id: "CartPole-v1", seed: 42, total_steps: 50000, n_envs: 8, learning_rate: 0.001,
+    feedback: "shaping", teacher: "lqr", lambda: 0.25,
+    schedule: { kind: "linear", floor: 0.1, steps: 50000 },
+    labeler: { beta: 0, mistake: 0.2, gamma: 1, skip: null, equal: 0 },
+    preference: { label_source: "ai", freeze_after: 0 },
   };
-  const { state, notes } = stateFromConfig(config, current, lists);
+  const { state, notes } = stateFromSettings(settings, current, lists);
   assert.deepEqual(notes, []);
   assert.equal(state.env, "CartPole-v1");
   assert.equal(state.seed, 42);
@@ -162,49 +161,44 @@ test("an imported run's config becomes the page's settings; view settings stay",
   assert.equal(state.backend, "cpu");
 
   // A plain run resets the feedback settings; odd values are clamped or dropped with notes.
-  const odd = stateFromConfig({ env_id: "NoSuch-v9", seed: 3, n_envs: 500, ppo: {} }, current, lists);
+  const odd = stateFromSettings({ env_id: "NoSuch-v9", seed: 3, n_envs: 500, feedback: "none", teacher: "lqr" }, current, lists);
   assert.equal(odd.state.fb, "none");
+  assert.equal(odd.state.teacher, "");
   assert.equal(odd.state.env, "CartPole-v1");
   assert.equal(odd.state.envs, 64);
   assert.equal(odd.notes.length, 2, odd.notes.join("; "));
 });
 
-const DOORKEY_PRESET = {
-  env_id: "Grid-DoorKey-8x8-v0",
-  seed: 1,
-  total_steps: 300000,
-  n_envs: 8,
-  ppo: { n_steps: 128, learning_rate: 0.001 },
-  feedback: { preference: { label_budget: 1000, labels_per_update: 50, reward_model: "potential", reward_sign: "negative" } },
-};
-
-test("the run's config keeps the preset's feedback knobs the page has no control for", () => {
+test("the page's settings leave out what the page does not set, so the preset's or lesson's stays", () => {
   const state = { ...defaults(), env: "Grid-DoorKey-8x8-v0", fb: "preference", lambda: 0.5, mistake: 0.1, seed: 7, lr: 0.0005 };
-  const config = experimentConfig(state, DOORKEY_PRESET, "demo:x");
-  assert.deepEqual(config.feedback.preference, { ...DOORKEY_PRESET.feedback.preference, label_source: "ai" });
-  assert.equal(config.feedback.mode, "preference");
-  assert.equal(config.feedback.lambda, 0.5);
-  assert.equal(config.feedback.teacher, null);
-  assert.deepEqual(config.feedback.labeler, { beta: null, mistake: 0.1 });
-  assert.deepEqual(config.feedback.schedule, { kind: "constant" });
-  assert.equal(config.seed, 7);
-  assert.deepEqual(config.ppo, { n_steps: 128, learning_rate: 0.0005 });
-  assert.equal(config.n_envs, 8, "the preset's envs when the page sets none");
-  // The preset itself is not edited.
-  assert.equal(DOORKEY_PRESET.seed, 1);
-  assert.equal(DOORKEY_PRESET.ppo.learning_rate, 0.001);
+  assert.deepEqual(settingsOf(state, "demo:x"), {
+    seed: 7,
+    feedback: "preference",
+    learning_rate: 0.0005,
+    teacher: "",
+    lambda: 0.5,
+    schedule: { kind: "constant" },
+    labeler: { beta: 0, mistake: 0.1 },
+    preference: { label_source: "ai" },
+  });
+  // Plain PPO sets no feedback knob: the base's stay, unused.
+  assert.deepEqual(settingsOf({ ...state, fb: "none", lr: null, envs: 4 }, "demo:x"), { seed: 7, feedback: "none", n_envs: 4 });
 });
 
-test("the run's config names the page's demonstrations teacher, a linear schedule and no feedback", () => {
+test("the settings name the page's demonstrations teacher and a linear schedule over the run", () => {
   const state = { ...defaults(), env: "Grid-DoorKey-8x8-v0", fb: "shaping", teacher: "demo", sched: "linear", floor: 0.2, beta: 3 };
-  const config = experimentConfig(state, DOORKEY_PRESET, "demo:your-demonstrations");
-  assert.equal(config.feedback.teacher, "demo:your-demonstrations");
-  assert.deepEqual(config.feedback.schedule, { kind: "linear", floor: 0.2, steps: 300000 });
-  assert.equal(config.feedback.labeler.beta, 3);
-  const plain = experimentConfig({ ...state, fb: "none" }, DOORKEY_PRESET, "demo:x");
-  assert.equal(plain.feedback, undefined, "plain PPO carries no feedback");
-  const named = experimentConfig({ ...state, teacher: "inverted" }, DOORKEY_PRESET, "demo:x");
-  assert.equal(named.feedback.teacher, "inverted");
+  const settings = settingsOf(state, "demo:your-demonstrations");
+  assert.equal(settings.teacher, "demo:your-demonstrations");
+  assert.deepEqual(settings.schedule, { kind: "linear", floor: 0.2 });
+  assert.equal(settings.labeler.beta, 3);
+  assert.equal(settings.preference, undefined, "only a preference run sets the label source");
+  assert.equal(settingsOf({ ...state, teacher: "inverted" }, "demo:x").teacher, "inverted");
+  // And back: the page's state from these settings is the state they came from.
+  const cartpole = { ...state, env: "CartPole-v1", teacher: "energy" };
+  const back = stateFromSettings({ ...settingsOf(cartpole, "demo:x"), env_id: cartpole.env }, defaults(), lists);
+  for (const key of ["env", "fb", "teacher", "sched", "floor", "beta", "seed"]) {
+    assert.equal(back.state[key], cartpole[key], key);
+  }
 });
 
 test("a link naming the demonstrations teacher without demonstrations says what is missing", () => {
@@ -225,24 +219,18 @@ test("the label source is a hash key, goes into a preference run's config and co
   assert.equal(bad.state.labels, "ai");
   assert.match(bad.notes[0], /labels from "everyone" is not one of ai, you, both/);
 
-  const config = experimentConfig(state, DOORKEY_PRESET, "demo:x");
-  assert.equal(config.feedback.preference.label_source, "you");
-  // The preset's other preference knobs stay.
-  assert.equal(config.feedback.preference.label_budget, 1000);
-  // Only a preference run takes it.
-  assert.deepEqual(experimentConfig({ ...state, fb: "shaping" }, DOORKEY_PRESET, "demo:x").feedback.preference, DOORKEY_PRESET.feedback.preference);
-
-  const back = stateFromConfig(config, defaults(), lists);
+  const settings = settingsOf(state, "demo:x");
+  assert.deepEqual(settings.preference, { label_source: "you" });
+  const back = stateFromSettings({ ...settings, env_id: state.env }, defaults(), lists);
   assert.equal(back.state.labels, "you");
-  assert.equal(stateFromConfig({ ...config, feedback: { ...config.feedback, preference: {} } }, defaults(), lists).state.labels, "ai");
+  assert.equal(stateFromSettings({ ...settings, preference: {} }, defaults(), lists).state.labels, "ai");
 });
 
-test("freeze is a hash key: 0 never freezes, unset keeps the preset's, and it comes back from a config", () => {
+test("freeze is a hash key: 0 never freezes, unset keeps the base's, and it comes back from settings", () => {
   const base = { ...defaults(), env: "Grid-DoorKey-8x8-v0", fb: "preference" };
-  const frozen = { ...DOORKEY_PRESET, feedback: { preference: { ...DOORKEY_PRESET.feedback.preference, freeze_after: 30 } } };
-  assert.equal(experimentConfig(base, frozen, "demo:x").feedback.preference.freeze_after, 30, "unset: the preset's");
-  assert.equal(experimentConfig({ ...base, freeze: 0 }, frozen, "demo:x").feedback.preference.freeze_after, null, "0: never");
-  assert.equal(experimentConfig({ ...base, freeze: 12 }, frozen, "demo:x").feedback.preference.freeze_after, 12);
+  assert.equal(settingsOf(base, "demo:x").preference.freeze_after, undefined, "unset: the base's");
+  assert.equal(settingsOf({ ...base, freeze: 0 }, "demo:x").preference.freeze_after, 0, "0: never");
+  assert.equal(settingsOf({ ...base, freeze: 12 }, "demo:x").preference.freeze_after, 12);
   const { state, notes } = parseHash("#v=1&env=Grid-DoorKey-8x8-v0&fb=preference&freeze=40", lists);
   assert.deepEqual(notes, []);
   assert.equal(state.freeze, 40);
@@ -250,8 +238,10 @@ test("freeze is a hash key: 0 never freezes, unset keeps the preset's, and it co
   const bad = parseHash("#v=1&freeze=-3", lists);
   assert.equal(bad.state.freeze, 0);
   assert.match(bad.notes[0], /freeze the reward model after "-3" is outside 0\.\.100000: using 0/);
-  const config = experimentConfig({ ...base, freeze: 40 }, DOORKEY_PRESET, "demo:x");
-  assert.equal(stateFromConfig(config, defaults(), lists).state.freeze, 40);
+  const settings = { ...settingsOf({ ...base, freeze: 40 }, "demo:x"), env_id: base.env };
+  assert.equal(stateFromSettings(settings, defaults(), lists).state.freeze, 40);
+  // Never freezing is left to the base config, as in a link without it.
+  assert.equal(stateFromSettings({ ...settings, preference: { freeze_after: 0 } }, defaults(), lists).state.freeze, null);
 });
 
 test("a lesson is a hash key of its own env; another env's or an unknown lesson is dropped with a note", () => {
