@@ -65,6 +65,7 @@ const ui = {
   lr: el("lr"),
   envs: el("envs"),
   seed: el("seed"),
+  seeds: el("seeds"),
   speed: el("speed"),
   backend: el("backend-select"),
   base: el("baseline-toggle"),
@@ -116,7 +117,7 @@ const ui = {
 const CONTROLS = [
   ["env", "select"], ["fb", "select"], ["labels", "select"], ["freeze", "number"], ["teacher", "select"], ["lambda", "range"],
   ["sched", "select"], ["floor", "range"], ["mistake", "range"], ["beta", "number"],
-  ["lr", "number"], ["envs", "number"], ["seed", "number"], ["speed", "range"],
+  ["lr", "number"], ["envs", "number"], ["seed", "number"], ["seeds", "number"], ["speed", "range"],
   ["backend", "select"], ["base", "checkbox"], ["ov", "checkbox"],
 ];
 /** Settings that only change what is shown: the session goes on when they change. */
@@ -137,6 +138,8 @@ const page = {
   snapshot: null,
   /** The demonstrations text the session's teacher learned from (a `demo` teacher), if any. */
   sessionDemos: null,
+  /** Seeds the session trains side by side (its config's `seeds`): above 1, the chart draws bands. */
+  sessionSeeds: 1,
   /** What the page is doing (page-mode.js): idle, training, stepping, paused, human or importing. */
   mode: new PageMode((to, from) => onModeChange(to, from)),
   client: null,
@@ -243,13 +246,14 @@ function showState() {
     const preset = baseConfig(s);
     ui.lr.placeholder = String(preset.ppo.learning_rate);
     ui.envs.placeholder = String(preset.n_envs);
+    ui.seeds.placeholder = String(preset.seeds ?? 1);
     const freeze = preset.feedback?.preference?.freeze_after;
     ui.freeze.placeholder = freeze ? String(freeze) : "never";
     const notes = s.lesson !== "" ? preset.notes : null;
     ui.lessonText.textContent = notes ?? "";
     ui.lessonText.hidden = !notes;
   } catch {
-    ui.lr.placeholder = ui.envs.placeholder = ui.freeze.placeholder = "preset";
+    ui.lr.placeholder = ui.envs.placeholder = ui.seeds.placeholder = ui.freeze.placeholder = "preset";
   }
   // Labelling panel: a new env, teacher, seed or label source starts it afresh (the same
   // ones change nothing); with labels from you it shows the run's queued pairs.
@@ -286,6 +290,8 @@ function idleReason(key) {
       return s.fb === "preference" ? null : labeler;
     case "base":
       return s.fb === "none" ? "No feedback: a baseline would be the same run, so none races." : null;
+    case "seeds":
+      return labelsFromYou() ? "Your labels train one seed: several seeds cannot all wait for you." : null;
     default:
       return null;
   }
@@ -751,7 +757,7 @@ function onWorkerMessage(m, backend) {
     if (typeof m.stepsPerSecond === "number") {
       ui.stats.stepsPerSecond.textContent = plain(m.stepsPerSecond, 0);
     }
-    page.charts.returns.extend(page.charts.series.run, r.curve);
+    extendCurve(page.charts.series.run, r);
     // The agent's latest episode replaces the random policy on the canvas.
     if (r.episode && page.mode.replays && page.viewer?.envId === page.state.env) {
       const e = r.episode;
@@ -782,7 +788,7 @@ function onWorkerMessage(m, backend) {
       const b = m.baseline;
       ui.stats.baselineMean.textContent = plain(b.meanReturn, 2) ?? ui.stats.baselineMean.textContent;
       ui.stats.baselineMean.dataset.envSteps = String(b.envSteps);
-      page.charts.returns.extend(page.charts.series.baseline, b.curve);
+      extendCurve(page.charts.series.baseline, b);
     }
     if (r.waiting) {
       showWaiting(r.waiting);
@@ -791,6 +797,27 @@ function onWorkerMessage(m, backend) {
     }
     scheduleChart();
   }
+}
+
+/**
+ * Extends a lane's line on the returns chart: its own curve, or with several seeds their
+ * mean and min-max band (`lane.band`: x, mean, min, max), once every seed has a mean.
+ */
+function extendCurve(series, lane) {
+  const chart = page.charts.returns;
+  if (page.sessionSeeds > 1) chart.extendBand(series, lane.band ?? []);
+  else chart.extend(series, lane.curve);
+  ui.chart.dataset.bandPoints = String(chart.bandLen(page.charts.series.run));
+}
+
+/** The legend's line on seeds: several draw a mean and a band, and the numbers are the first seed's. */
+function showSeedsLegend() {
+  const legend = el("legend-band");
+  const n = page.sessionSeeds;
+  legend.hidden = n <= 1;
+  legend.textContent = n > 1
+    ? `Lines: the mean of ${n} seeds (${page.state.seed} to ${page.state.seed + n - 1}); shaded: their range. The numbers are seed ${page.state.seed}'s.`
+    : "";
 }
 
 /** The run waits for a person's first labels: `{ given, needed }`. */
@@ -833,6 +860,8 @@ function newRunRequest(updates) {
   // Without feedback a baseline would be the same run: none races.
   const race = page.state.base && page.state.fb !== "none";
   const request = { updates, config: buildConfig(), baseline: race, raceAi: race && labelsFromYou() };
+  page.sessionSeeds = JSON.parse(request.config).seeds ?? 1;
+  showSeedsLegend();
   if (page.state.fb !== "none" && page.state.teacher === "demo") {
     if (!page.viewer || page.viewer.demoEpisodes() === 0) {
       throw new Error("the teacher learned from your demonstrations needs demonstrations: play the environment yourself or load a file first");
@@ -948,6 +977,9 @@ async function restoreSnapshot(snapshot) {
   const demos = page.sessionDemos ?? undefined;
   await page.client.request("cpu", { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline, demos }, "imported");
   page.session = "cpu";
+  // A snapshot holds the first seed alone: the lines go on as that seed's.
+  page.sessionSeeds = 1;
+  showSeedsLegend();
 }
 
 /**
@@ -999,6 +1031,8 @@ async function discardSession(text) {
   page.labels?.forgetAgent();
   page.session = null;
   page.snapshot = null;
+  page.sessionSeeds = 1;
+  showSeedsLegend();
   resetStats();
   setTrainStatus("idle", text);
 }
@@ -1192,6 +1226,8 @@ async function importAgent(file) {
   makeViewer();
   resetStats();
   page.session = "cpu";
+  page.sessionSeeds = 1;
+  showSeedsLegend();
   page.mode.go("paused");
   setBadge("cpu", "CPU — imported run");
   ui.stats.episodes.textContent = String(m.episodes);

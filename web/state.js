@@ -32,6 +32,7 @@ export const SCHEMA = {
   lr: { type: "float", min: 1e-5, max: 0.1, default: null, label: "learning rate" },
   envs: { type: "int", min: 1, max: 64, default: null, label: "parallel envs" },
   seed: { type: "int", min: 0, max: 2 ** 31 - 1, default: 1, label: "seed" },
+  seeds: { type: "int", min: 1, max: 8, default: null, label: "seeds side by side" },
   speed: { type: "int", min: 1, max: 240, default: 30, label: "simulation speed" },
   backend: { type: "enum", values: ["auto", "cpu", "gpu"], default: "auto", label: "backend" },
   base: { type: "bool", default: true, label: "baseline" },
@@ -46,7 +47,7 @@ export const SCHEMA = {
  */
 export const EMBEDDABLE = [
   "env", "preset", "fb", "teacher", "lambda", "sched", "floor", "mistake", "beta", "lr",
-  "envs", "seed", "speed", "backend", "base", "ov", "labels", "freeze",
+  "envs", "seed", "seeds", "speed", "backend", "base", "ov", "labels", "freeze",
 ];
 
 export function defaults() {
@@ -246,6 +247,8 @@ export function stateFromSettings(settings, current, lists = {}) {
     seed: settings?.seed,
     lr: settings?.learning_rate,
     envs: settings?.n_envs,
+    // One seed is left unset: the base config decides, as for a link without it.
+    seeds: settings?.seeds > 1 ? settings.seeds : undefined,
     fb: mode,
   };
   if (mode !== "none") {
@@ -288,6 +291,7 @@ export function settingsOf(state, demoTeacher) {
   const settings = { seed: state.seed, feedback: state.fb };
   if (state.lr !== null) settings.learning_rate = state.lr;
   if (state.envs !== null) settings.n_envs = state.envs;
+  if (state.seeds !== null) settings.seeds = state.seeds;
   if (state.fb === "none") return settings;
   Object.assign(settings, {
     // "" is the env's own teacher.

@@ -81,15 +81,25 @@ test("a visit without a link opens on a lesson where feedback visibly beats the 
   assert.equal(await page.isChecked(byId("baseline-toggle")), true);
   // A budget of env steps, not of time: by 32k steps the run with the teacher's reward has
   // climbed out, the baseline (the env's sparse reward alone) has not.
+  const mode = () => page.evaluate(() => document.body.dataset.mode);
+  assert.equal(await mode(), "idle");
+  assert.equal(await page.getAttribute(byId("seeds"), "placeholder"), "3", "the lesson trains three seeds");
   await page.click(byId("play"));
+  assert.equal(await mode(), "training");
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="stat-env-steps"]').textContent) >= 32_768, null, { timeout: 2 * 60_000, polling: 100 });
   await page.click(byId("pause"));
   await page.waitForFunction(() => document.querySelector('[data-testid="train-status"]').dataset.state === "paused");
+  assert.equal(await mode(), "paused");
   const run = Number(await text(page, "stat-mean-return"));
   const baseline = Number(await text(page, "stat-baseline-mean-return"));
   assert.ok(run >= baseline + 30, `run ${run} against baseline ${baseline}`);
   assert.equal(baseline, -200, "the baseline never reached the flag");
   assert.equal(await notice(page), null);
+  // Three seeds: the lines are their means, with a shaded band, and the legend says so.
+  assert.equal(await page.isVisible(byId("legend-band")), true);
+  assert.match(await text(page, "legend-band"), /the mean of 3 seeds \(1 to 3\); shaded: their range\. The numbers are seed 1's/);
+  const band = Number(await page.getAttribute(byId("chart"), "data-band-points"));
+  assert.ok(band >= 1, `band points ${band}`);
 
   // The embed code carries the lesson; embedded at phone width it still trains.
   await page.click(byId("embed-code"));

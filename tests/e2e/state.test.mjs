@@ -258,3 +258,17 @@ test("a lesson is a hash key of its own env; another env's or an unknown lesson 
   assert.equal(unknown.state.lesson, "");
   assert.deepEqual(unknown.notes, ['unknown lesson "<b>hi"']);
 });
+
+test("seeds side by side are a hash key, go into the settings and come back from them", () => {
+  const { state, notes } = parseHash("#v=1&env=CartPole-v1&seeds=3", lists);
+  assert.deepEqual(notes, []);
+  assert.equal(state.seeds, 3);
+  assert.equal(parseHash(toHash(state), lists).state.seeds, 3);
+  assert.equal(settingsOf(state, "demo:x").seeds, 3);
+  assert.equal(settingsOf({ ...state, seeds: null }, "demo:x").seeds, undefined, "unset: the base's");
+  const clamped = parseHash("#v=1&seeds=40", lists);
+  assert.equal(clamped.state.seeds, 8);
+  assert.match(clamped.notes[0], /seeds side by side "40" is outside 1\.\.8: using 8/);
+  assert.equal(stateFromSettings({ env_id: "CartPole-v1", seeds: 3, feedback: "none" }, defaults(), lists).state.seeds, 3);
+  assert.equal(stateFromSettings({ env_id: "CartPole-v1", seeds: 1, feedback: "none" }, defaults(), lists).state.seeds, null);
+});

@@ -1,5 +1,6 @@
 //! Learning curves drawn with plotters on a canvas: env return, AI return and the baseline,
-//! or the labeler's and reward model's accuracy. The page pushes points as metrics arrive and
+//! or the labeler's and reward model's accuracy; a run of several seeds as their mean with a
+//! shaded min-max band. The page pushes points as metrics arrive and
 //! redraws; the series live here so a redraw needs no copy from JS. The legend is HTML.
 
 use measured::MeasuredCanvas;
@@ -22,6 +23,8 @@ struct Series {
     /// Drawn dashed-light (e.g. the baseline) rather than solid.
     faint: bool,
     points: Vec<(f64, f64)>,
+    /// Several seeds' range around `points` (their mean): (x, min, max), drawn shaded.
+    band: Vec<(f64, f64, f64)>,
 }
 
 /// A line chart with a fixed set of named series.
@@ -46,6 +49,7 @@ impl Chart {
             colour: PALETTE[colour % PALETTE.len()],
             faint,
             points: Vec::new(),
+            band: Vec::new(),
         });
         self.series.len() - 1
     }
@@ -61,16 +65,39 @@ impl Chart {
         }
     }
 
+    /// Appends several seeds' points to series `index`: `x, mean, min, max` quadruples,
+    /// flattened. The mean extends the line and the range the band around it; points with a
+    /// non-finite value, or a min above the max, are skipped.
+    #[wasm_bindgen(js_name = extendBand)]
+    pub fn extend_band(&mut self, index: usize, x_mean_min_max: &[f64]) {
+        if let Some(s) = self.series.get_mut(index) {
+            for p in x_mean_min_max.chunks_exact(4) {
+                let [x, mean, lo, hi] = [p[0], p[1], p[2], p[3]];
+                if p.iter().all(|v| v.is_finite()) && lo <= hi {
+                    s.points.push((x, mean));
+                    s.band.push((x, lo, hi));
+                }
+            }
+        }
+    }
+
     /// Empties every series (the names stay).
     pub fn clear(&mut self) {
         for s in &mut self.series {
             s.points.clear();
+            s.band.clear();
         }
     }
 
     /// Points in series `index` (0 for an unknown index).
     pub fn len(&self, index: usize) -> usize {
         self.series.get(index).map_or(0, |s| s.points.len())
+    }
+
+    /// Points of series `index`'s band (0 without one, or for an unknown index).
+    #[wasm_bindgen(js_name = bandLen)]
+    pub fn band_len(&self, index: usize) -> usize {
+        self.series.get(index).map_or(0, |s| s.band.len())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -89,7 +116,10 @@ impl Chart {
         let root = backend.into_drawing_area();
         let err = |e: &dyn std::fmt::Display| JsError::new(&format!("chart: {e}"));
         root.fill(&WHITE).map_err(|e| err(&e))?;
-        let ((x0, x1), (y0, y1)) = bounds(self.series.iter().map(|s| s.points.as_slice()));
+        let ((x0, x1), (y0, y1)) = bounds(self.series.iter().flat_map(|s| {
+            let band = s.band.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]);
+            s.points.iter().copied().chain(band)
+        }));
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .x_label_area_size(34)
@@ -106,6 +136,18 @@ impl Chart {
             .light_line_style(RGBColor(240, 240, 240))
             .draw()
             .map_err(|e| err(&e))?;
+        // Bands first, under every line: the upper edge left to right, the lower back.
+        for s in self.series.iter().filter(|s| s.band.len() > 1) {
+            let upper = s.band.iter().map(|&(x, _, hi)| (x, hi));
+            let lower = s.band.iter().rev().map(|&(x, lo, _)| (x, lo));
+            let shade = s.colour.mix(if s.faint { 0.12 } else { 0.2 }).filled();
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    upper.chain(lower).collect::<Vec<_>>(),
+                    shade,
+                )))
+                .map_err(|e| err(&e))?;
+        }
         for s in &self.series {
             let style = if s.faint {
                 s.colour.mix(0.55).stroke_width(2)
@@ -121,10 +163,10 @@ impl Chart {
 }
 
 /// Axis ranges that hold every point, padded by 5% in y; `0..1` when there is nothing yet.
-fn bounds<'a>(series: impl Iterator<Item = &'a [(f64, f64)]>) -> ((f64, f64), (f64, f64)) {
+fn bounds(points: impl Iterator<Item = (f64, f64)>) -> ((f64, f64), (f64, f64)) {
     let mut x = (f64::INFINITY, f64::NEG_INFINITY);
     let mut y = (f64::INFINITY, f64::NEG_INFINITY);
-    for &(px, py) in series.flatten() {
+    for (px, py) in points {
         x = (x.0.min(px), x.1.max(px));
         y = (y.0.min(py), y.1.max(py));
     }
@@ -300,7 +342,7 @@ mod tests {
     fn bounds_hold_every_point_and_start_at_zero() {
         let a = [(100.0, 10.0), (200.0, 30.0)];
         let b = [(150.0, -5.0)];
-        let ((x0, x1), (y0, y1)) = bounds([&a[..], &b[..]].into_iter());
+        let ((x0, x1), (y0, y1)) = bounds(a.into_iter().chain(b));
         assert_eq!((x0, x1), (0.0, 200.0));
         assert!(y0 < -5.0 && y1 > 30.0, "{y0} {y1}");
     }
@@ -309,7 +351,7 @@ mod tests {
     fn bounds_of_nothing_or_one_point_are_not_empty() {
         assert_eq!(bounds(std::iter::empty()), ((0.0, 1.0), (0.0, 1.0)));
         let one = [(0.0, 500.0)];
-        let ((x0, x1), (y0, y1)) = bounds([&one[..]].into_iter());
+        let ((x0, x1), (y0, y1)) = bounds(one.into_iter());
         assert!(x1 > x0 && y1 > y0 && y0 < 500.0 && y1 > 500.0);
     }
 
@@ -322,6 +364,38 @@ mod tests {
         c.extend(7, &[1.0, 1.0]);
         c.clear();
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn a_band_extends_the_mean_line_and_its_range_and_skips_bad_points() {
+        let mut c = Chart::new();
+        let i = c.add_series(0, false);
+        c.extend_band(
+            i,
+            &[
+                1000.0,
+                -150.0,
+                -200.0,
+                -100.0, // a point
+                2000.0,
+                f64::NAN,
+                -1.0,
+                1.0, // no mean
+                3000.0,
+                0.0,
+                5.0,
+                -5.0, // min above max
+                4000.0,
+                -120.0,
+                -130.0,
+                -110.0, // a point
+                5000.0, // an odd tail
+            ],
+        );
+        assert_eq!((c.len(i), c.band_len(i)), (2, 2));
+        assert_eq!(c.band_len(9), 0);
+        c.clear();
+        assert_eq!(c.band_len(i), 0);
     }
 
     #[test]

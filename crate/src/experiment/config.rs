@@ -36,6 +36,12 @@ pub struct ExperimentConfig {
     /// its lesson tuned (the page reads presets as JSON) while training plain PPO.
     #[serde(default, skip_serializing_if = "FeedbackConfig::is_default")]
     pub feedback: FeedbackConfig,
+    /// Seeds a live run trains side by side (`seed`, `seed + 1`, ...), 1 to [`MAX_SEEDS`]:
+    /// the page draws their mean return with a min-max band, so a lesson shows whether
+    /// feedback wins on more than one lucky seed. `rlaif train` trains `seed` alone
+    /// (`rlaif sweep --seeds` runs many).
+    #[serde(default = "one_seed", skip_serializing_if = "is_one_seed")]
+    pub seeds: u32,
     /// A lesson's title: one line, at most [`MAX_TITLE_CHARS`] characters, naming what it
     /// shows (the page's lesson list reads it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,6 +49,17 @@ pub struct ExperimentConfig {
     /// Free text: what to watch and try, and where the numbers come from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+}
+
+/// The most seeds a live run trains side by side.
+pub const MAX_SEEDS: u32 = 8;
+
+fn one_seed() -> u32 {
+    1
+}
+
+fn is_one_seed(n: &u32) -> bool {
+    *n == 1
 }
 
 /// The longest lesson title, in characters.
@@ -239,6 +256,12 @@ impl ExperimentConfig {
                 "title must be one line of at most {MAX_TITLE_CHARS} characters, got {} \
                  characters",
                 title.chars().count()
+            ));
+        }
+        if !(1..=MAX_SEEDS).contains(&self.seeds) {
+            return bad(format!(
+                "seeds must be 1 to {MAX_SEEDS}, got {}",
+                self.seeds
             ));
         }
         if !(1..=MAX_N_ENVS).contains(&self.n_envs) {

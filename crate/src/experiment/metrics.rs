@@ -138,3 +138,57 @@ impl CsvWriter {
         }
     }
 }
+
+/// Several seeds' values at one point of a curve: their mean and their range (the band the
+/// page draws around a multi-seed run's mean).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `values`, or `None` when there are none or any is not finite (a seed
+    /// without a finished episode yet has no mean return: a band without it would lie).
+    pub fn of(values: &[f64]) -> Option<Self> {
+        if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let (min, max) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        Some(Spread { mean, min, max })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Spread;
+
+    #[test]
+    fn a_spread_is_the_mean_and_range_of_finite_values_only() {
+        assert_eq!(
+            Spread::of(&[-200.0, -150.0, -100.0]),
+            Some(Spread {
+                mean: -150.0,
+                min: -200.0,
+                max: -100.0
+            })
+        );
+        assert_eq!(
+            Spread::of(&[3.0]),
+            Some(Spread {
+                mean: 3.0,
+                min: 3.0,
+                max: 3.0
+            })
+        );
+        assert_eq!(Spread::of(&[]), None);
+        assert_eq!(Spread::of(&[1.0, f64::NAN]), None);
+        assert_eq!(Spread::of(&[f64::INFINITY, 1.0]), None);
+    }
+}

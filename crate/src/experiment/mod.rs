@@ -13,7 +13,7 @@ pub mod trainer;
 
 pub use checkpoint::CheckpointError;
 pub use config::{ConfigError, ExperimentConfig};
-pub use metrics::{CsvWriter, EpisodeMetrics, FeedbackStats, Metric, UpdateMetrics};
+pub use metrics::{CsvWriter, EpisodeMetrics, FeedbackStats, Metric, Spread, UpdateMetrics};
 pub use recording::EpisodeRecording;
 pub use settings::Settings;
 pub use trainer::{SliceReport, TrainError, Trainer};

@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     pub env_id: Option<String>,
     pub seed: Option<u64>,
+    /// Seeds trained side by side on the page.
+    pub seeds: Option<u32>,
     pub total_steps: Option<u64>,
     pub n_envs: Option<usize>,
     /// PPO's learning rate.
@@ -156,6 +158,7 @@ impl Settings {
     pub fn apply(&self, config: &mut ExperimentConfig) -> Result<(), ConfigError> {
         set(&mut config.env_id, &self.env_id);
         set(&mut config.seed, &self.seed);
+        set(&mut config.seeds, &self.seeds);
         set(&mut config.total_steps, &self.total_steps);
         set(&mut config.n_envs, &self.n_envs);
         set(&mut config.ppo.learning_rate, &self.learning_rate);
@@ -215,6 +218,7 @@ impl Settings {
         Settings {
             env_id: Some(config.env_id.clone()),
             seed: Some(config.seed),
+            seeds: Some(config.seeds),
             total_steps: Some(config.total_steps),
             n_envs: Some(config.n_envs),
             learning_rate: Some(config.ppo.learning_rate),
@@ -360,6 +364,8 @@ mod tests {
         };
         assert!(bad(r#"{"lambda": 1.5}"#).contains("lambda"));
         assert!(bad(r#"{"n_envs": 0}"#).contains("n_envs"));
+        assert!(bad(r#"{"seeds": 0}"#).contains("seeds"));
+        assert!(bad(r#"{"seeds": 9}"#).contains("seeds must be 1 to 8"));
         assert!(bad(r#"{"labeler": {"mistake": 2}}"#).contains("mistake"));
         assert!(bad(r#"{"schedule": {"kind": "linear", "floor": -1}}"#).contains("floor"));
         let unknown = Settings::from_json(r#"{"lamda": 0.5}"#).expect_err("typo");

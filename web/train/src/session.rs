@@ -1,12 +1,13 @@
 //! A training session: the run the page configured and, optionally, a baseline racing it with
 //! the same config and seed but no feedback, and (preference mode, labels from a person) a
 //! run labelled by the AI alone. Each advances one PPO update per [`Session::step`],
-//! interleaved, so their curves grow side by side.
+//! interleaved, so their curves grow side by side. A config with `seeds` above 1 trains the
+//! run and its baseline on further seeds in step with them, for the band around their mean.
 
 use crate::protocol::object;
 use burn::tensor::Device;
 use rlaif::experiment::trainer::MEAN_WINDOW;
-use rlaif::experiment::{ExperimentConfig, Metric, Trainer};
+use rlaif::experiment::{ExperimentConfig, Metric, Spread, Trainer};
 use rlaif::feedback::labels_file::LabelsFile;
 use rlaif::feedback::preference::{Answer, AnswerReport, SegmentRef};
 use rlaif::feedback::{FeedbackConfig, FeedbackMode, LabelSource};
@@ -221,11 +222,78 @@ fn segment(s: &SegmentRef) -> JsValue {
     .into()
 }
 
+/// A lane's further seeds (`seed + 1`, ...), each taking one update whenever the lane does.
+/// Only their mean returns reach the page, as the band around the lane's mean.
+#[derive(Default)]
+struct FurtherSeeds {
+    trainers: Vec<Trainer>,
+}
+
+impl FurtherSeeds {
+    /// `count` runs of `config` on the seeds after its own.
+    fn new(
+        config: &ExperimentConfig,
+        count: u32,
+        demos: Option<&str>,
+        device: &Device,
+    ) -> Result<Self, String> {
+        let trainers = (1..=u64::from(count))
+            .map(|k| {
+                let mut c = config.clone();
+                c.seed = c.seed.wrapping_add(k);
+                Trainer::with_demonstrations(c, device, demos.map(str::as_bytes))
+                    .map_err(|e| format!("seed {}: {e}", config.seed.wrapping_add(k)))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { trainers })
+    }
+
+    /// One update of each (those not finished); their metrics are dropped (the page gets
+    /// their mean returns only).
+    async fn step(&mut self) -> Result<(), String> {
+        for t in self.trainers.iter_mut().filter(|t| !t.is_finished()) {
+            let slice = (t.config().n_envs * t.config().ppo.n_steps) as u64;
+            t.step_slice_async(slice).await.map_err(|e| e.to_string())?;
+            t.drain_metrics();
+        }
+        Ok(())
+    }
+
+    fn env_steps(&self) -> u64 {
+        self.trainers.iter().map(Trainer::env_steps).sum()
+    }
+
+    /// `[env steps, mean, min, max]` of the lane's mean returns (the lane's own first), once
+    /// every seed has one; empty before, and for a lane of one seed.
+    fn band(&self, lane: &Trainer) -> Vec<f64> {
+        if self.trainers.is_empty() {
+            return Vec::new();
+        }
+        // `None` until a seed has finished an episode.
+        let returns: Option<Vec<f64>> = std::iter::once(lane)
+            .chain(&self.trainers)
+            .map(Trainer::mean_return)
+            .collect();
+        match returns.as_deref().and_then(Spread::of) {
+            Some(s) => vec![lane.env_steps() as f64, s.mean, s.min, s.max],
+            None => Vec::new(),
+        }
+    }
+}
+
+/// Sets `key` on a lane's metrics object (a plain object: cannot fail).
+fn set_field(lane: &JsValue, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(lane, &key.into(), value);
+}
+
 pub struct Session {
     run: Run,
     baseline: Option<Run>,
     /// The same preference run labelled by the AI alone, racing a person's.
     ai_race: Option<Run>,
+    /// The run's and the baseline's further seeds (config `seeds`), for their bands.
+    run_seeds: FurtherSeeds,
+    baseline_seeds: FurtherSeeds,
     /// Wall clock (ms) and total env steps at the previous step, for steps/s.
     last: Option<(f64, u64)>,
 }
@@ -241,12 +309,25 @@ impl Session {
         device: &Device,
     ) -> Result<Self, String> {
         let config = ExperimentConfig::from_json(json).map_err(|e| e.to_string())?;
-        let baseline = if baseline {
+        let further = config.seeds - 1;
+        let fb = &config.feedback;
+        if further > 0
+            && fb.mode == FeedbackMode::Preference
+            && fb.preference.label_source.asks_person()
+        {
+            return Err(format!(
+                "{} seeds side by side cannot all wait for your labels: train one seed with \
+                 your labels, or several with the AI's",
+                config.seeds
+            ));
+        }
+        let (baseline, baseline_seeds) = if baseline {
             let mut plain = config.clone();
             plain.feedback = FeedbackConfig::default();
-            Some(Run::new(plain, None, device)?)
+            let seeds = FurtherSeeds::new(&plain, further, None, device)?;
+            (Some(Run::new(plain, None, device)?), seeds)
         } else {
-            None
+            (None, FurtherSeeds::default())
         };
         let fb = &config.feedback;
         let ai_race = if race_ai
@@ -260,9 +341,11 @@ impl Session {
             None
         };
         Ok(Self {
+            run_seeds: FurtherSeeds::new(&config, further, demos, device)?,
             run: Run::new(config, demos, device)?,
             baseline,
             ai_race,
+            baseline_seeds,
             last: None,
         })
     }
@@ -288,11 +371,14 @@ impl Session {
             }
             None => None,
         };
-        // A race of labels starts with its run: an imported run continues alone.
+        // A race of labels starts with its run, and so do further seeds: an imported run
+        // continues alone.
         Ok(Self {
             run: Run::from_trainer(trainer),
             baseline,
             ai_race: None,
+            run_seeds: FurtherSeeds::default(),
+            baseline_seeds: FurtherSeeds::default(),
             last: None,
         })
     }
@@ -405,6 +491,9 @@ impl Session {
     /// takes no step, and neither do the others, so the race stays even.
     pub async fn step(&mut self, session: u32) -> Result<js_sys::Object, String> {
         let run = self.run.step().await?;
+        self.run_seeds.step().await?;
+        let band = self.run_seeds.band(&self.run.trainer);
+        set_field(&run, "band", &js_sys::Float64Array::from(&band[..]).into());
         let waiting = self.waiting();
         let mut racing = [JsValue::UNDEFINED, JsValue::UNDEFINED];
         for (slot, lane) in racing
@@ -419,7 +508,20 @@ impl Session {
             }
         }
         let [baseline, ai_race] = racing;
-        let steps = self.run.trainer.env_steps()
+        if let Some(b) = &self.baseline
+            && !baseline.is_undefined()
+        {
+            self.baseline_seeds.step().await?;
+            let band = self.baseline_seeds.band(&b.trainer);
+            set_field(
+                &baseline,
+                "band",
+                &js_sys::Float64Array::from(&band[..]).into(),
+            );
+        }
+        let steps = self.run_seeds.env_steps()
+            + self.baseline_seeds.env_steps()
+            + self.run.trainer.env_steps()
             + [&self.baseline, &self.ai_race]
                 .into_iter()
                 .flatten()
