@@ -19,7 +19,8 @@ const HOLD_AFTER_DONE_MS = 500;
 const FALL_BEHIND_MS = 2000;
 /** Agent episodes remembered for the canvas's caption. */
 const KEEP_AGENT_EPISODES = 16;
-// The teacher name a config gets for the page's own demonstrations.
+// The teacher name a config gets for the page's own demonstrations (the core's
+// `YOUR_DEMONSTRATIONS`: a lesson with it asks the person to play first).
 const DEMO_TEACHER = "demo:your-demonstrations";
 // Where a person's demonstrations of each env are kept between visits.
 const demoKey = (env) => `rlaif-playground.demos.${env}`;
@@ -182,8 +183,13 @@ function clearError() {
 const lists = () => ({
   envIds: page.envIds,
   lessonEnv: (id) => lessonConfig(id)?.env_id ?? null,
-  teachersFor: (env) => [...page.B.Viewer.teachers(env), ...(hasDemos(env) ? ["demo"] : [])],
+  teachersFor: (env, lesson) => [...page.B.Viewer.teachers(env), ...(hasDemos(env) || lessonAsksDemos(lesson) ? ["demo"] : [])],
 });
+
+/** Whether lesson `id` learns from the person's demonstrations (which they record first). */
+function lessonAsksDemos(id) {
+  return lessonConfig(id)?.feedback?.teacher === DEMO_TEACHER;
+}
 
 function writeHash() {
   history.replaceState(null, "", toHash(page.state));
@@ -204,6 +210,9 @@ function fillTeachers() {
   if (hasDemos(page.state.env)) {
     const n = page.viewer?.envId === page.state.env ? page.viewer.demoEpisodes() : "saved";
     option(ui.teacher, "demo", `learned from your demonstrations (${n} episodes)`);
+  } else if (page.state.teacher === "demo") {
+    // A lesson on demonstrations, before any: the choice stays, and Play says what is missing.
+    option(ui.teacher, "demo", "learned from your demonstrations (none yet: play it yourself first)");
   }
   ui.teacher.value = page.state.teacher;
 }
@@ -849,9 +858,9 @@ function buildConfig() {
   }
 }
 
-/** The page's settings for a run's config (JSON): a lesson's, or an imported run's. */
-function stateOfConfig(configJson) {
-  return stateFromSettings(JSON.parse(page.B.Viewer.settingsOf(configJson)), page.state, lists());
+/** The page's settings for a run's config (JSON): lesson `lesson`'s, or an imported run's. */
+function stateOfConfig(configJson, lesson = "") {
+  return stateFromSettings(JSON.parse(page.B.Viewer.settingsOf(configJson)), page.state, lists(), lesson);
 }
 
 /** A new session's run request: the config, and the demonstrations its teacher learns from. */
@@ -864,7 +873,7 @@ function newRunRequest(updates) {
   showSeedsLegend();
   if (page.state.fb !== "none" && page.state.teacher === "demo") {
     if (!page.viewer || page.viewer.demoEpisodes() === 0) {
-      throw new Error("the teacher learned from your demonstrations needs demonstrations: play the environment yourself or load a file first");
+      throw new SettingsError('the teacher learns from your demonstrations, and there are none yet: press "Play it yourself" and finish an episode or three (or add a demonstrations file), then Play');
     }
     request.demos = page.viewer.demosJson();
   }
@@ -1075,7 +1084,7 @@ async function onPreset() {
 
 /** Opens lesson `id`: every setting its config has (the view settings stay), and its text. */
 function applyLesson(id) {
-  const { state } = stateOfConfig(page.B.Viewer.lesson(id));
+  const { state } = stateOfConfig(page.B.Viewer.lesson(id), id);
   // A lesson races its baseline: that is what it shows.
   page.state = { ...state, lesson: id, base: true };
 }
@@ -1092,7 +1101,7 @@ async function onLesson() {
     applyOverlay();
     drawRollout();
   }
-  await discardSession(id === "" ? "The lesson is left: its settings stay, yours to change." : "Lesson loaded: press Play to train.");
+  await discardSession(id === "" ? "The lesson is left: the settings shown stay, yours to change; knobs without a control here come from the environment's preset again." : "Lesson loaded: press Play to train.");
 }
 
 function play() {

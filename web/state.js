@@ -121,7 +121,7 @@ function readValue(key, spec, raw, lists) {
 
 /**
  * Reads `hash` (with or without its `#`). `lists.envIds` are the known environments and
- * `lists.teachersFor(env)` the teachers for one. Returns `{ state, notes }`: every key of
+ * `lists.teachersFor(env, lesson)` the teachers for one (a lesson may bring its own). Returns `{ state, notes }`: every key of
  * `SCHEMA` set (from the hash or its default) and a list of what was ignored or clamped.
  */
 export function parseHash(hash, lists = {}) {
@@ -174,7 +174,7 @@ export function parseHash(hash, lists = {}) {
   }
   // A teacher must judge the chosen env; "" is the env's default teacher.
   if (state.teacher !== "" && lists.teachersFor) {
-    const known = lists.teachersFor(state.env);
+    const known = lists.teachersFor(state.env, state.lesson);
     if (!known.includes(state.teacher)) {
       notes.push(
         state.teacher === "demo"
@@ -237,10 +237,11 @@ export function toHash(state) {
  * `Viewer.settingsOf` of a lesson's or an imported run's config), keeping the view settings
  * (`speed`, `backend`, `base`, `ov`, `embed`, `controls`) of `current`. Values go through the
  * same reading as a hash, so an out-of-range value is clamped with a note; settings the page
- * has no control for (other PPO hyperparameters, total steps) stay in the run only.
+ * has no control for (other PPO hyperparameters, total steps) stay in the run only. With
+ * `lesson`, the settings are that lesson's (its teacher is checked as the lesson's).
  * Returns `{ state, notes }` like `parseHash`.
  */
-export function stateFromSettings(settings, current, lists = {}) {
+export function stateFromSettings(settings, current, lists = {}, lesson = "") {
   const mode = typeof settings?.feedback === "string" ? settings.feedback : "none";
   const page = {
     env: settings?.env_id,
@@ -254,7 +255,8 @@ export function stateFromSettings(settings, current, lists = {}) {
   if (mode !== "none") {
     const schedule = settings.schedule ?? {};
     Object.assign(page, {
-      teacher: settings.teacher ?? "",
+      // Any `demo:` teacher is the page's own demonstrations.
+      teacher: typeof settings.teacher === "string" && settings.teacher.startsWith("demo:") ? "demo" : settings.teacher ?? "",
       lambda: settings.lambda,
       sched: schedule.kind,
       floor: schedule.kind === "linear" ? schedule.floor : undefined,
@@ -268,6 +270,7 @@ export function stateFromSettings(settings, current, lists = {}) {
       page.freeze = freeze > 0 ? freeze : undefined;
     }
   }
+  if (lesson !== "") page.lesson = lesson;
   const parts = [`v=${VERSION}`];
   for (const [key, value] of Object.entries(page)) {
     if (value === undefined || value === null) continue;

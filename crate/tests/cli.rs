@@ -541,6 +541,26 @@ fn train_with_feedback_reports_it_and_bad_feedback_flags_exit_2() {
 }
 
 #[test]
+fn a_lesson_on_your_demonstrations_asks_for_a_demonstrations_file() {
+    let args = [
+        "train",
+        "--env",
+        "Grid-DoorKey-8x8-v0",
+        "--lesson",
+        "doorkey-your-demonstrations",
+        "--steps",
+        "64",
+    ];
+    let out = rlaif(&args, "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("learns from your demonstrations") && err.contains("--teacher demo:FILE"),
+        "{err}"
+    );
+}
+
+#[test]
 fn sweep_writes_a_summary_table_and_plot_per_lambda() {
     let dir = scratch("sweep");
     let out = rlaif(

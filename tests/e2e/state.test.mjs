@@ -272,3 +272,21 @@ test("seeds side by side are a hash key, go into the settings and come back from
   assert.equal(stateFromSettings({ env_id: "CartPole-v1", seeds: 3, feedback: "none" }, defaults(), lists).state.seeds, 3);
   assert.equal(stateFromSettings({ env_id: "CartPole-v1", seeds: 1, feedback: "none" }, defaults(), lists).state.seeds, null);
 });
+
+test("a lesson's demonstrations teacher is the page's demo teacher, kept for the lesson before any demonstrations", () => {
+  const withLesson = {
+    ...lists,
+    lessonEnv: (id) => (id === "doorkey-your-demonstrations" ? "Grid-DoorKey-8x8-v0" : null),
+    teachersFor: (env, lesson) => [...lists.teachersFor(env), ...(lesson === "doorkey-your-demonstrations" ? ["demo"] : [])],
+  };
+  const settings = { env_id: "Grid-DoorKey-8x8-v0", feedback: "advice", teacher: "demo:your-demonstrations", lambda: 0.5 };
+  const lesson = stateFromSettings(settings, defaults(), withLesson, "doorkey-your-demonstrations");
+  assert.deepEqual(lesson.notes, []);
+  assert.equal(lesson.state.lesson, "doorkey-your-demonstrations");
+  assert.equal(lesson.state.teacher, "demo");
+  assert.equal(lesson.state.fb, "advice");
+  // Without the lesson (an imported run) a browser without demonstrations says so.
+  const imported = stateFromSettings(settings, defaults(), withLesson);
+  assert.equal(imported.state.teacher, "");
+  assert.match(imported.notes[0], /^teacher "demo" is learned from demonstrations of Grid-DoorKey-8x8-v0/);
+});

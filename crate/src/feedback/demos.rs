@@ -24,6 +24,10 @@ pub const FORMAT: &str = "rlaif-demos";
 pub const VERSION: u64 = 1;
 /// Largest file accepted (64 MiB): about a million CartPole steps, far beyond what cloning needs.
 pub const MAX_BYTES: usize = 64 << 20;
+/// The teacher name of the demonstrations a person records: on the page, the episodes they
+/// played, kept in their browser. A lesson with this teacher asks the person for them; the
+/// CLI, which has no person at a keyboard, takes a file instead (`--teacher demo:FILE`).
+pub const YOUR_DEMONSTRATIONS: &str = "demo:your-demonstrations";
 /// Longest episode the recorder runs: a guard for envs without a time limit.
 pub const MAX_EPISODE_STEPS: usize = 100_000;
 

@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rlaif::backend::{self, BackendChoice};
 use rlaif::experiment::config::MAX_TOTAL_STEPS;
 use rlaif::experiment::{CsvWriter, ExperimentConfig, Metric, Settings, Trainer};
+use rlaif::feedback::demos::YOUR_DEMONSTRATIONS;
 use rlaif::feedback::labels_file::LabelsFile;
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
@@ -304,8 +305,17 @@ fn demos_of(config: &ExperimentConfig) -> Result<Option<Vec<u8>>, String> {
     match config.feedback.teacher.as_deref() {
         Some(name) if name.starts_with("demo:") && !config.feedback.is_none() => {
             let path = &name["demo:".len()..];
-            let bytes = rlaif::input::read_file(path, rlaif::input::MAX_DEMOS_BYTES)
-                .map_err(|e| e.to_string())?;
+            let bytes = rlaif::input::read_file(path, rlaif::input::MAX_DEMOS_BYTES).map_err(
+                |e| match name {
+                    // A lesson for the page's person: here the demonstrations are a file.
+                    YOUR_DEMONSTRATIONS => format!(
+                        "this run's teacher learns from your demonstrations: record some (the \
+                         page's \"Play it yourself\", or `rlaif demos record`) and pass \
+                         --teacher demo:FILE ({e})"
+                    ),
+                    _ => e.to_string(),
+                },
+            )?;
             Ok(Some(bytes))
         }
         _ => Ok(None),
