@@ -199,6 +199,19 @@ impl ExperimentConfig {
     }
 }
 
+/// Refuses config-like JSON (`what`: a config, settings) over
+/// [`crate::input::MAX_CONFIG_BYTES`] before parsing it.
+pub(crate) fn check_size(text: &str, what: &str) -> Result<(), ConfigError> {
+    if text.len() as u64 > crate::input::MAX_CONFIG_BYTES {
+        return Err(ConfigError::Invalid(format!(
+            "the {what} is {} bytes, more than the {} it may be",
+            text.len(),
+            crate::input::MAX_CONFIG_BYTES
+        )));
+    }
+    Ok(())
+}
+
 /// The fallback for envs without a preset of their own.
 const DEFAULT_PRESET: &str = include_str!("../../../static/presets/default.json");
 /// The preset of MiniGrid ids without one of their own.
@@ -207,13 +220,7 @@ const MINIGRID_PRESET: &str = include_str!("../../../static/presets/minigrid.jso
 impl ExperimentConfig {
     /// Parses and validates a config.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        if text.len() as u64 > crate::input::MAX_CONFIG_BYTES {
-            return Err(ConfigError::Invalid(format!(
-                "the config is {} bytes, more than the {} a config may be",
-                text.len(),
-                crate::input::MAX_CONFIG_BYTES
-            )));
-        }
+        check_size(text, "config")?;
         let config: Self =
             serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
         config.validate()?;

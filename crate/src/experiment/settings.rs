@@ -132,13 +132,7 @@ fn set<T: Clone>(target: &mut T, value: &Option<T>) {
 impl Settings {
     /// Parses settings JSON (unknown keys are errors, naming the key).
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        if text.len() as u64 > crate::input::MAX_CONFIG_BYTES {
-            return Err(ConfigError::Invalid(format!(
-                "the settings are {} bytes, more than the {} they may be",
-                text.len(),
-                crate::input::MAX_CONFIG_BYTES
-            )));
-        }
+        super::config::check_size(text, "settings JSON")?;
         serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))
     }
 
