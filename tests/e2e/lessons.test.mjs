@@ -100,6 +100,8 @@ test("a visit without a link opens on a lesson where feedback visibly beats the 
   assert.match(await text(page, "legend-band"), /the mean of 3 seeds \(1 to 3\); shaded: their range\. The numbers are seed 1's/);
   const band = Number(await page.getAttribute(byId("chart"), "data-band-points"));
   assert.ok(band >= 1, `band points ${band}`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: path.join(artifacts, "landing-trained.png") });
 
   // The embed code carries the lesson; embedded at phone width it still trains.
   await page.click(byId("embed-code"));
