@@ -819,13 +819,16 @@ function extendCurve(series, lane) {
   ui.chart.dataset.bandPoints = String(chart.bandLen(page.charts.series.run));
 }
 
-/** The legend's line on seeds: several draw a mean and a band, and the numbers are the first seed's. */
+/**
+ * The legend's line on seeds: the env return's and the baseline's lines become means with a
+ * band, while the AI return and the numbers stay the first seed's.
+ */
 function showSeedsLegend() {
   const legend = el("legend-band");
   const n = page.sessionSeeds;
   legend.hidden = n <= 1;
   legend.textContent = n > 1
-    ? `Lines: the mean of ${n} seeds (${page.state.seed} to ${page.state.seed + n - 1}); shaded: their range. The numbers are seed ${page.state.seed}'s.`
+    ? `Env return and baseline: the mean of ${n} seeds (${page.state.seed} to ${page.state.seed + n - 1}), shaded over their range. The AI return and the numbers below are seed ${page.state.seed}'s.`
     : "";
 }
 

@@ -97,10 +97,11 @@ test("a visit without a link opens on a lesson where feedback visibly beats the 
   assert.equal(await notice(page), null);
   // Three seeds: the lines are their means, with a shaded band, and the legend says so.
   assert.equal(await page.isVisible(byId("legend-band")), true);
-  assert.match(await text(page, "legend-band"), /the mean of 3 seeds \(1 to 3\); shaded: their range\. The numbers are seed 1's/);
+  assert.match(await text(page, "legend-band"), /^Env return and baseline: the mean of 3 seeds \(1 to 3\), shaded over their range\. The AI return and the numbers below are seed 1's\.$/);
   const band = Number(await page.getAttribute(byId("chart"), "data-band-points"));
   assert.ok(band >= 1, `band points ${band}`);
   await page.setViewportSize({ width: 1280, height: 800 });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(artifacts, "landing-trained.png") });
 
   // The embed code carries the lesson; embedded at phone width it still trains.
