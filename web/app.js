@@ -820,12 +820,12 @@ function extendCurve(series, lane) {
 }
 
 /**
- * The legend's line on seeds: the env return's and the baseline's lines become means with a
- * band, while the AI return and the numbers stay the first seed's.
+ * Sets the session's seeds, and the legend's line on them: the env return's and the baseline's
+ * lines become means with a band, while the AI return and the numbers stay the first seed's.
  */
-function showSeedsLegend() {
+function setSessionSeeds(n) {
+  page.sessionSeeds = n;
   const legend = el("legend-band");
-  const n = page.sessionSeeds;
   legend.hidden = n <= 1;
   legend.textContent = n > 1
     ? `Env return and baseline: the mean of ${n} seeds (${page.state.seed} to ${page.state.seed + n - 1}), shaded over their range. The AI return and the numbers below are seed ${page.state.seed}'s.`
@@ -872,8 +872,7 @@ function newRunRequest(updates) {
   // Without feedback a baseline would be the same run: none races.
   const race = page.state.base && page.state.fb !== "none";
   const request = { updates, config: buildConfig(), baseline: race, raceAi: race && labelsFromYou() };
-  page.sessionSeeds = JSON.parse(request.config).seeds ?? 1;
-  showSeedsLegend();
+  setSessionSeeds(JSON.parse(request.config).seeds ?? 1);
   if (page.state.fb !== "none" && page.state.teacher === "demo") {
     if (!page.viewer || page.viewer.demoEpisodes() === 0) {
       throw new SettingsError('the teacher learns from your demonstrations, and there are none yet: press "Play it yourself" and finish an episode or three (or add a demonstrations file), then Play');
@@ -990,8 +989,7 @@ async function restoreSnapshot(snapshot) {
   await page.client.request("cpu", { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline, demos }, "imported");
   page.session = "cpu";
   // A snapshot holds the first seed alone: the lines go on as that seed's.
-  page.sessionSeeds = 1;
-  showSeedsLegend();
+  setSessionSeeds(1);
 }
 
 /**
@@ -1043,8 +1041,7 @@ async function discardSession(text) {
   page.labels?.forgetAgent();
   page.session = null;
   page.snapshot = null;
-  page.sessionSeeds = 1;
-  showSeedsLegend();
+  setSessionSeeds(1);
   resetStats();
   setTrainStatus("idle", text);
 }
@@ -1238,8 +1235,7 @@ async function importAgent(file) {
   makeViewer();
   resetStats();
   page.session = "cpu";
-  page.sessionSeeds = 1;
-  showSeedsLegend();
+  setSessionSeeds(1);
   page.mode.go("paused");
   setBadge("cpu", "CPU — imported run");
   ui.stats.episodes.textContent = String(m.episodes);

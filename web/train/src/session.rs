@@ -53,8 +53,7 @@ impl Run {
 
     /// One rollout and PPO update; returns the update's metrics object for the page.
     async fn step(&mut self) -> Result<JsValue, String> {
-        let config = self.trainer.config();
-        let slice = (config.n_envs * config.ppo.n_steps) as u64;
+        let slice = self.trainer.config().batch_size() as u64;
         self.trainer
             .step_slice_async(slice)
             .await
@@ -252,7 +251,7 @@ impl FurtherSeeds {
     /// their mean returns only).
     async fn step(&mut self) -> Result<(), String> {
         for t in self.trainers.iter_mut().filter(|t| !t.is_finished()) {
-            let slice = (t.config().n_envs * t.config().ppo.n_steps) as u64;
+            let slice = t.config().batch_size() as u64;
             t.step_slice_async(slice).await.map_err(|e| e.to_string())?;
             t.drain_metrics();
         }
