@@ -12,9 +12,11 @@ use burn::tensor::Device;
 use std::fmt;
 use std::str::FromStr;
 
-/// The pure-Rust CPU backends compiled in. Both build for wasm32.
+/// The pure-Rust CPU backends compiled in. Both build for wasm32; ndarray only with the
+/// `ndarray` feature (the CLI has it, the page's modules do not).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CpuBackend {
+    #[cfg(feature = "ndarray")]
     NdArray,
     Flex,
 }
@@ -26,7 +28,9 @@ pub const DEFAULT_CPU: CpuBackend = CpuBackend::Flex;
 impl CpuBackend {
     pub fn device(self) -> Device {
         match self {
-            #[allow(deprecated)] // burn 0.22 prefers Flex; we keep whichever measures faster
+            #[cfg(feature = "ndarray")]
+            #[allow(deprecated)]
+            // burn 0.22 prefers Flex; we keep whichever measures faster
             CpuBackend::NdArray => Device::ndarray(),
             CpuBackend::Flex => Device::flex(),
         }
@@ -34,6 +38,7 @@ impl CpuBackend {
 
     pub fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "ndarray")]
             CpuBackend::NdArray => "cpu-ndarray",
             CpuBackend::Flex => "cpu-flex",
         }

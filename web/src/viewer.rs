@@ -156,8 +156,9 @@ impl Viewer {
     }
 
     /// Draws the current state, scaled to the canvas's pixel size, with the teacher's value
-    /// map on grid worlds when a teacher is set.
-    pub fn draw(&mut self, canvas: &HtmlCanvasElement) -> Result<(), JsValue> {
+    /// map on grid worlds when a teacher is set. The canvas is taken by value: a borrowed JS
+    /// argument makes wasm-bindgen emit `table.fill`, which binaryen 116's wasm-opt cannot read.
+    pub fn draw(&mut self, canvas: HtmlCanvasElement) -> Result<(), JsValue> {
         let ctx = canvas
             .get_context("2d")?
             .ok_or_else(|| JsError::new("the canvas has no 2D context"))?

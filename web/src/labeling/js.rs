@@ -192,10 +192,11 @@ impl Labeling {
     }
 
     /// Draws the left segment's current state on `left`, the right's on `right`.
-    pub fn draw(&self, left: &HtmlCanvasElement, right: &HtmlCanvasElement) -> Result<(), JsValue> {
+    /// Both canvases by value, as [`crate::Viewer::draw`] explains.
+    pub fn draw(&self, left: HtmlCanvasElement, right: HtmlCanvasElement) -> Result<(), JsValue> {
         let (l, r) = self.session.players();
-        draw_on(left, &l.scene())?;
-        draw_on(right, &r.scene())
+        draw_on(&left, &l.scene())?;
+        draw_on(&right, &r.scene())
     }
 }
 
