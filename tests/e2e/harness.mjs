@@ -27,12 +27,14 @@ const MIME = {
 };
 
 /**
- * Serves files under `root` at URL path `prefix` (a folder, e.g. `/course/rl/`); anything
+ * Serves files under `root` (a folder, or a function giving the folder to serve now, as a
+ * deploy replacing a site would) at URL path `prefix` (a folder, e.g. `/course/rl/`); anything
  * outside either, or missing, is a 404.
  */
-export function serve(root, prefix = "/") {
+export function serve(rootNow, prefix = "/") {
   const server = http.createServer(async (req, res) => {
     try {
+      const root = typeof rootNow === "function" ? rootNow() : rootNow;
       const url = new URL(req.url, "http://localhost");
       if (!url.pathname.startsWith(prefix)) throw new Error("outside the prefix");
       let rel = "/" + decodeURIComponent(url.pathname.slice(prefix.length));
@@ -68,15 +70,15 @@ export const BASE_ARGS = [
 export const WEBGPU_ARGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"];
 
 /**
- * Serves the built site at `prefix` and opens it in a fresh headless Chromium with
- * `extraArgs`. Returns `{ origin, page, consoleErrors, pageErrors, foreignRequests,
- * failedRequests, close }`.
+ * Serves the built site (or `root`, as `serve` takes it) at `prefix` and opens it in a fresh
+ * headless Chromium with `extraArgs`. Returns `{ origin, page, consoleErrors, pageErrors,
+ * foreignRequests, failedRequests, stopServing, close }`.
  */
-export async function openSite(extraArgs = [], prefix = "/") {
+export async function openSite(extraArgs = [], prefix = "/", root = distDir) {
   await fs.access(path.join(distDir, "index.html")).catch(() => {
     throw new Error(`no built page at ${distDir}; run \`trunk build\` first (or set DIST_DIR)`);
   });
-  const server = await serve(distDir, prefix);
+  const server = await serve(root, prefix);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profileDir = await fs.mkdtemp(path.join(os.tmpdir(), "rlaif-e2e-"));
   const context = await chromium.launchPersistentContext(profileDir, {
@@ -93,9 +95,15 @@ export async function openSite(extraArgs = [], prefix = "/") {
     foreignRequests: [],
     /** Same-origin requests answered with an error status. */
     failedRequests: [],
+    /** Takes the site off the network for good: the server stops and drops its connections. */
+    async stopServing() {
+      await context.setOffline(true);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
     async close() {
       await context.close();
-      await new Promise((resolve) => server.close(resolve));
+      if (server.listening) await new Promise((resolve) => server.close(resolve));
       await fs.rm(profileDir, { recursive: true, force: true });
     },
   };
