@@ -8,6 +8,7 @@ import { TrainerClient, WorkerFailure, detectWebGpu } from "./trainer.js";
 import { fitCanvas } from "./canvas.js";
 import { LabelingPanel } from "./labeling.js"; // labelling panel
 import { PageMode } from "./page-mode.js";
+import { BENCH_UPDATES, decide, keep, keptChoice, sizeKey } from "./backend-choice.js";
 
 const MAX_STEPS_PER_FRAME = 8;
 // How long the last frame of a finished episode stays up while playing.
@@ -141,6 +142,12 @@ const page = {
   sessionDemos: null,
   /** Seeds the session trains side by side (its config's `seeds`): above 1, the chart draws bands. */
   sessionSeeds: 1,
+  /** Counts the sessions started, so that work for one (measuring backends) never touches the next. */
+  sessionCount: 0,
+  /** The session's config JSON. */
+  sessionConfig: null,
+  /** The session (its count) whose first metrics start measuring WebGPU against the CPU (`auto`). */
+  measureAfterFirstMetrics: null,
   /** What the page is doing (page-mode.js): idle, training, stepping, paused, human or importing. */
   mode: new PageMode((to, from) => onModeChange(to, from)),
   client: null,
@@ -757,6 +764,14 @@ function onWorkerMessage(m, backend) {
   } else if (m.type === "status") {
     setTrainStatus("compiling", m.text);
   } else if (m.type === "metrics") {
+    if (page.measureAfterFirstMetrics === page.sessionCount && backend === "cpu") {
+      // The run trains: now WebGPU may load, without delaying the first step.
+      page.measureAfterFirstMetrics = null;
+      measureBackends(page.sessionCount, page.sessionConfig).catch((err) => {
+        const on = page.session ?? "cpu";
+        setBadge(on, `${on === "gpu" ? "WebGPU" : "CPU"} — the backends were not compared: ${err?.message ?? err}`);
+      });
+    }
     const r = m.run;
     ui.stats.episodes.textContent = String(r.episodes);
     ui.stats.envSteps.textContent = String(r.envSteps);
@@ -882,14 +897,98 @@ function newRunRequest(updates) {
   return request;
 }
 
-/** The backend a new session uses, with the badge saying which and why. */
+/**
+ * The backend a new session starts on, with the badge saying which and why. `auto` starts on
+ * the CPU: its trainer is light and trains at once, and WebGPU, where an adapter exists, is
+ * measured against it once the run trains (`measureBackends`).
+ */
 async function chooseBackend() {
   const choice = page.state.backend;
   if (choice === "cpu") return setBadge("cpu", "CPU — chosen");
   page.gpu ??= await detectWebGpu();
-  if (page.gpu.ok) return setBadge("gpu", `WebGPU (${page.gpu.name})`);
-  if (choice === "gpu") return setBadge("cpu", `CPU — WebGPU unavailable: ${page.gpu.reason}`);
-  return setBadge("cpu", `CPU — ${page.gpu.reason}`);
+  if (choice === "gpu") {
+    return page.gpu.ok ? setBadge("gpu", `WebGPU (${page.gpu.name})`) : setBadge("cpu", `CPU — WebGPU unavailable: ${page.gpu.reason}`);
+  }
+  if (!page.gpu.ok) return setBadge("cpu", `CPU — ${page.gpu.reason}`);
+  return setBadge("cpu", `CPU — WebGPU (${page.gpu.name}) is measured against it once the run trains`);
+}
+
+/** The page's localStorage, or null where the browser refuses it (a sandboxed embed). */
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `auto` with a WebGPU adapter, once the session trains on the CPU: loads the WebGPU worker
+ * in the background, times a few updates of the run's config on both backends there (or takes
+ * the choice kept from an earlier visit), and moves the run to WebGPU only if WebGPU measured
+ * faster. The badge says what was measured and chosen.
+ */
+async function measureBackends(count, config) {
+  const key = sizeKey(config, page.gpu.name);
+  let choice = keptChoice(storage(), key);
+  if (!choice) {
+    setBadge("cpu", `CPU — loading WebGPU (${page.gpu.name}) to measure it against the CPU…`);
+    let timings;
+    try {
+      timings = await page.client.request("gpu", { type: "bench", config, updates: BENCH_UPDATES }, "bench");
+    } catch (err) {
+      timings = { gpuError: err?.message ?? String(err) };
+    }
+    choice = decide(timings);
+    if (Number.isFinite(timings.cpuMs) && Number.isFinite(timings.gpuMs)) keep(storage(), key, timings);
+  }
+  // A run reset or replaced meanwhile has its own measurement.
+  if (count !== page.sessionCount) return;
+  if (choice.backend === "cpu" || page.session === "gpu" || page.training === "gpu") {
+    setBadge(page.session ?? page.training ?? "cpu", choice.text);
+    return;
+  }
+  await moveToGpu(count, choice.text);
+}
+
+/**
+ * Moves the session from the CPU worker to the WebGPU worker through its snapshot (the path
+ * the CPU fallback takes the other way): pauses it after its current update, imports the
+ * snapshot there, and trains on if it was training. A run that cannot move stays, saying why.
+ */
+async function moveToGpu(count, text) {
+  const stays = page.sessionSeeds > 1
+    ? `${page.sessionSeeds} seeds side by side`
+    : labelsFromYou() ? "a run asking for your labels" : null;
+  if (stays) return setBadge("cpu", `${text}; the run stays on the CPU (${stays} cannot move)`);
+  const resume = page.mode.is("training");
+  setTrainStatus("starting", "Moving the run to WebGPU…");
+  await stopTraining();
+  if (count !== page.sessionCount || page.session !== "cpu" || page.inFlight) return;
+  let done;
+  page.inFlight = new Promise((resolve) => (done = resolve));
+  updateButtons();
+  const snapshot = page.snapshot;
+  let moved = false;
+  try {
+    if (!snapshot) throw new Error("the run has no snapshot yet");
+    const demos = page.sessionDemos ?? undefined;
+    await page.client.request("gpu", { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline, demos }, "imported");
+    moved = count === page.sessionCount;
+  } catch (err) {
+    setBadge("cpu", `${text}, but the run could not move (${err?.message ?? err}): it stays on the CPU`);
+  } finally {
+    page.inFlight = null;
+    done();
+    updateButtons();
+  }
+  if (moved) {
+    page.session = "gpu";
+    setBadge("gpu", `${text}; the run moved to WebGPU at step ${snapshot.envSteps}`);
+  }
+  if (count !== page.sessionCount) return;
+  if (resume && page.mode.is("training")) train(Infinity);
+  else setTrainStatus("paused", "Paused.");
 }
 
 function setBadge(backend, text) {
@@ -911,6 +1010,10 @@ async function train(updates) {
       backend = await chooseBackend();
       request = newRunRequest(updates);
       page.sessionDemos = request.demos ?? null;
+      page.sessionCount += 1;
+      page.sessionConfig = request.config;
+      const measure = backend === "cpu" && page.state.backend === "auto" && page.gpu?.ok;
+      page.measureAfterFirstMetrics = measure ? page.sessionCount : null;
       resetStats();
       setTrainStatus(backend === "gpu" ? "compiling" : "starting", `Loading the ${backend === "gpu" ? "WebGPU" : "CPU"} trainer…`);
     }

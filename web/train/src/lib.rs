@@ -6,11 +6,15 @@
 //! The protocol is in [`protocol`]; the device set-up in [`device`]; a run and the baseline
 //! racing it in [`session`].
 
+pub mod bench;
 pub mod device;
 pub mod protocol;
 pub mod session;
 
-use protocol::{Request, RunRequest, post, post_object};
+use js_sys::Object;
+use protocol::{Request, RunRequest, object, post, post_object};
+use rlaif::backend::DEFAULT_CPU;
+use rlaif::experiment::ExperimentConfig;
 use rlaif::feedback::preference::{Answer, AnswerReport};
 use session::Session;
 use std::cell::{Cell, RefCell};
@@ -173,6 +177,17 @@ impl Worker {
                     }
                 });
             }
+            Ok(Request::Bench { config, updates }) if !self.running.get() => {
+                self.running.set(true);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = self.bench(&config, updates).await;
+                    self.running.set(false);
+                    match result {
+                        Ok(message) => post_object(&message),
+                        Err(m) => post_error("config", m),
+                    }
+                });
+            }
             Ok(Request::Run(request)) if !self.running.get() => {
                 self.running.set(true);
                 self.pause.set(false);
@@ -190,6 +205,31 @@ impl Worker {
             Ok(_) => post_error("request", "a run is in progress: pause it first".into()),
             Err(message) => post_error("request", message),
         }
+    }
+
+    /// Times `updates` updates of `json` on the CPU and, in the WebGPU worker, on WebGPU: the
+    /// `bench` reply, each backend's ms per update or why it has none. A bad config is an error.
+    async fn bench(&self, json: &str, updates: u32) -> Result<Object, String> {
+        let config = ExperimentConfig::from_json(json).map_err(|e| e.to_string())?;
+        let now = js_sys::Date::now;
+        let cpu = bench::ms_per_update(&config, &DEFAULT_CPU.device(), updates, now).await;
+        let gpu = match self.kind {
+            BackendKind::Gpu => match self.devices.get(BackendKind::Gpu).await {
+                Ok(ready) => bench::ms_per_update(&config, &ready.device, updates, now).await,
+                Err(e) => Err(e),
+            },
+            BackendKind::Cpu => Err("the CPU worker has no WebGPU".into()),
+        };
+        let mut fields: Vec<(&str, JsValue)> = vec![("type", "bench".into())];
+        match cpu {
+            Ok(ms) => fields.push(("cpuMs", ms.into())),
+            Err(e) => fields.push(("cpuError", e.into())),
+        }
+        match gpu {
+            Ok(ms) => fields.push(("gpuMs", ms.into())),
+            Err(e) => fields.push(("gpuError", e.into())),
+        }
+        Ok(object(&fields))
     }
 
     /// Replaces the session, numbering the new one, and forgets answers to the old one.

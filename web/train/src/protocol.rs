@@ -23,6 +23,9 @@
 //! - `{ type: "labels" }`: the session's labels so far, as a labels file (between runs).
 //! - `{ type: "import-labels", json }`: adds a labels file's labels to the session (between
 //!   runs); all of them, or none with an error.
+//! - `{ type: "bench", config, updates }`: ms per update of `config` (an `ExperimentConfig` as
+//!   JSON) on each backend this worker has, over `updates` (1 to 20) timed updates after an
+//!   untimed one (see [`crate::bench`]); between runs, leaving the session as it is.
 //! - `{ type: "panic" }`: panics on purpose. The page never sends it; the browser tests do,
 //!   to check that a crash ends in a message and a kept run.
 //!
@@ -36,7 +39,8 @@
 //! `answered` (`id`, `answer`, and the AI labeler's verdict `ai` and the reward model's
 //! `P(left > right)` `model` when the pair was asked; or `refused`, why it was not applied),
 //! `queue` (the queue fields of `metrics`, after answers were applied), `labels` (`json`: a
-//! labels file), `labels-imported` (`count`),
+//! labels file), `labels-imported` (`count`), `bench` (`cpuMs` and `gpuMs`, or `cpuError` and `gpuError`
+//! saying why one was not measured),
 //! `metrics` (`session`: the session's number, which answers name; `run` and, when racing,
 //! `baseline` and `aiRace`: totals (`threshold`, the env's reward threshold, and `solvedAt`,
 //! the env steps at which the mean return first reached it, among them), means, new curve points and the
@@ -55,7 +59,7 @@
 
 use js_sys::{Object, Reflect};
 use rlaif::feedback::preference::Answer;
-use rlaif::input::{MAX_CHECKPOINT_BYTES, MAX_DEMOS_BYTES, MAX_LABELS_BYTES};
+use rlaif::input::{MAX_CHECKPOINT_BYTES, MAX_CONFIG_BYTES, MAX_DEMOS_BYTES, MAX_LABELS_BYTES};
 use wasm_bindgen::prelude::*;
 use web_sys::DedicatedWorkerGlobalScope;
 
@@ -88,6 +92,11 @@ pub enum Request {
     Export,
     /// Panics on purpose (see the module docs).
     Panic,
+    /// Times `updates` updates of a config (JSON) on each of this worker's backends.
+    Bench {
+        config: String,
+        updates: u32,
+    },
     /// Checkpoint bytes to continue, its baseline's, and the demonstrations its teacher is
     /// learned from (a `demo:` teacher is not in the checkpoint).
     Import {
@@ -151,6 +160,18 @@ impl Request {
                     demos,
                 })
             }
+            Some("bench") => {
+                let config = text(field("config"), MAX_CONFIG_BYTES, "bench: config", "config")?
+                    .ok_or("bench: config must be a JSON string")?;
+                let updates = field("updates")
+                    .and_then(|v| v.as_f64())
+                    .filter(|x| x.fract() == 0.0 && (1.0..=20.0).contains(x))
+                    .ok_or("bench: updates must be a whole number from 1 to 20")?;
+                Ok(Request::Bench {
+                    config,
+                    updates: updates as u32,
+                })
+            }
             Some("run") => {
                 let config = match field("config") {
                     Some(v) if v.is_undefined() || v.is_null() => None,
@@ -178,7 +199,7 @@ impl Request {
             }
             _ => Err(
                 "unknown message: expected type 'run', 'pause', 'reset', 'export', 'import', \
-                 'answer', 'labels', 'import-labels' or 'panic'"
+                 'answer', 'labels', 'import-labels', 'bench' or 'panic'"
                     .into(),
             ),
         }
