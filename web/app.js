@@ -972,9 +972,8 @@ async function moveToGpu(count, text) {
   let moved = false;
   try {
     if (!snapshot) throw new Error("the run has no snapshot yet");
-    const demos = page.sessionDemos ?? undefined;
-    await page.client.request("gpu", { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline, demos }, "imported");
-    moved = count === page.sessionCount;
+    await restoreSnapshot(snapshot, "gpu");
+    moved = true;
   } catch (err) {
     setBadge("cpu", `${text}, but the run could not move (${err?.message ?? err}): it stays on the CPU`);
   } finally {
@@ -982,10 +981,7 @@ async function moveToGpu(count, text) {
     done();
     updateButtons();
   }
-  if (moved) {
-    page.session = "gpu";
-    setBadge("gpu", `${text}; the run moved to WebGPU at step ${snapshot.envSteps}`);
-  }
+  if (moved) setBadge("gpu", `${text}; the run moved to WebGPU at step ${snapshot.envSteps}`);
   if (count !== page.sessionCount) return;
   if (resume && page.mode.is("training")) train(Infinity);
   else setTrainStatus("paused", "Paused.");
@@ -1084,13 +1080,13 @@ async function continueOnCpu(err, updates, from) {
   return page.client.run("cpu", newRunRequest(updates));
 }
 
-/** Loads `snapshot` into the CPU worker as its session. */
-async function restoreSnapshot(snapshot) {
+/** Loads `snapshot` into the `backend` worker (the CPU's unless moving to WebGPU) as its session. */
+async function restoreSnapshot(snapshot, backend = "cpu") {
   // A teacher learned from demonstrations is not in the snapshot: it learns again from the
   // same demonstrations, with the same seed.
   const demos = page.sessionDemos ?? undefined;
-  await page.client.request("cpu", { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline, demos }, "imported");
-  page.session = "cpu";
+  await page.client.request(backend, { type: "import", bytes: snapshot.bytes, baseline: snapshot.baseline, demos }, "imported");
+  page.session = backend;
   // A snapshot holds the first seed alone: the lines go on as that seed's.
   setSessionSeeds(1);
 }
